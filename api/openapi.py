@@ -1,0 +1,555 @@
+"""The OpenAPI 3.1 document of API v1, served at ``/api/v1/openapi.json``.
+
+Its schemas are plain JSON Schema, so the tests validate real responses
+against them, and a test fails when a route of the app is missing here or a
+path here has no route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queueing.models import (
+    CHANNELS,
+    COUNTER_STATES,
+    OUTCOMES,
+    PRIORITY_CATEGORIES,
+    PRIORITY_NONE,
+    TICKET_STATES,
+)
+from queueing.operations import RATING_REASONS
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+NULLABLE_NUMBER = {"type": ["number", "null"]}
+NULLABLE_INTEGER = {"type": ["integer", "null"]}
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _duration_figures() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["count", "mean", "median", "p90", "max"],
+        "properties": {
+            "count": {"type": "integer"},
+            "mean": NULLABLE_NUMBER,
+            "median": NULLABLE_NUMBER,
+            "p90": NULLABLE_NUMBER,
+            "max": NULLABLE_NUMBER,
+        },
+    }
+
+
+def _figures(
+    extra: dict[str, Any] | None = None, required: list[str] | None = None
+) -> dict[str, Any]:
+    properties = {
+        "issued": {"type": "integer"},
+        "legs": {"type": "integer"},
+        "served": {"type": "integer"},
+        "no_show": {"type": "integer"},
+        "cancelled": {"type": "integer"},
+        "transferred": {"type": "integer"},
+        "inaccurate": {"type": "integer", "description": "legs closed by the day end"},
+        "wait_s": ref("DurationFigures"),
+        "walk_s": ref("DurationFigures"),
+        "service_s": ref("DurationFigures"),
+        "service_level": {**NULLABLE_NUMBER, "description": "share (0..1) called within target"},
+        "rating_count": {"type": "integer"},
+        "rating_mean": NULLABLE_NUMBER,
+        "rating_distribution": {"type": "object", "additionalProperties": {"type": "integer"}},
+        **(extra or {}),
+    }
+    return {
+        "type": "object",
+        "required": [
+            "issued",
+            "served",
+            "no_show",
+            "wait_s",
+            "service_s",
+            "service_level",
+            "rating_mean",
+            *(required or []),
+        ],
+        "properties": properties,
+    }
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "Ticket": {
+        "type": "object",
+        "required": [
+            "id",
+            "code",
+            "number",
+            "service",
+            "office",
+            "state",
+            "priority",
+            "channel",
+            "issued_at",
+            "called_at",
+            "started_at",
+            "finished_at",
+            "call_count",
+            "counter",
+            "position",
+            "estimated_wait_s",
+            "status_url",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string", "description": "as printed, e.g. A012"},
+            "number": {"type": "integer"},
+            "service": {"type": "string", "description": "service code"},
+            "service_name": {"type": "string"},
+            "service_name_en": {"type": "string"},
+            "office": {"type": "string", "description": "office code"},
+            "state": {"enum": list(TICKET_STATES)},
+            "priority": {"enum": [PRIORITY_NONE, *PRIORITY_CATEGORIES]},
+            "channel": {"enum": list(CHANNELS)},
+            "issued_at": {"type": "string", "format": "date-time"},
+            "called_at": {**NULLABLE_TIME, "description": "first call"},
+            "last_called_at": NULLABLE_TIME,
+            "started_at": NULLABLE_TIME,
+            "finished_at": NULLABLE_TIME,
+            "call_count": {"type": "integer"},
+            "counter": {**NULLABLE_INTEGER, "description": "counter id"},
+            "counter_number": NULLABLE_INTEGER,
+            "outcome": {"enum": [*OUTCOMES, None]},
+            "parent_id": {
+                **NULLABLE_INTEGER,
+                "description": "the leg this one was transferred from",
+            },
+            "position": {**NULLABLE_INTEGER, "description": "people ahead while waiting"},
+            "estimated_wait_s": {**NULLABLE_NUMBER, "description": "seconds, while waiting"},
+            "is_time_accurate": {"type": "boolean"},
+            "status_url": {"type": "string", "description": "the citizen's live page"},
+            "printed": {"type": "boolean"},
+            "print_error": {"type": "string"},
+        },
+    },
+    "Service": {
+        "type": "object",
+        "required": ["code", "name", "prefix", "waiting", "estimated_wait_s"],
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "name_en": {"type": "string"},
+            "prefix": {"type": "string"},
+            "group": {"type": "string"},
+            "group_en": {"type": "string"},
+            "waiting": {"type": "integer"},
+            "estimated_wait_s": {"type": "number"},
+            "open_counters": {"type": "integer"},
+            "target_wait_s": {"type": "integer"},
+            "is_issuing": {"type": "boolean"},
+            "closed_reason": NULLABLE_STRING,
+        },
+    },
+    "Counter": {
+        "type": "object",
+        "required": ["id", "number", "name", "state", "services", "current_ticket"],
+        "properties": {
+            "id": {"type": "integer"},
+            "number": {"type": "integer"},
+            "name": {"type": "string"},
+            "state": {"enum": list(COUNTER_STATES)},
+            "pause_reason": {"type": "string"},
+            "services": {"type": "array", "items": {"type": "string"}},
+            "current_ticket": {"anyOf": [ref("Ticket"), {"type": "null"}]},
+        },
+    },
+    "RecentCall": {
+        "type": "object",
+        "required": ["code", "service", "counter", "counter_number", "called_at", "call_count"],
+        "properties": {
+            "code": {"type": "string"},
+            "service": {"type": "string"},
+            "counter": {"type": "integer"},
+            "counter_number": {"type": "integer"},
+            "called_at": {"type": "string", "format": "date-time"},
+            "call_count": {"type": "integer"},
+        },
+    },
+    "QueueState": {
+        "type": "object",
+        "required": ["services", "counters", "recent_calls"],
+        "properties": {
+            "office": {"type": "object"},
+            "services": {"type": "array", "items": ref("Service")},
+            "counters": {"type": "array", "items": ref("Counter")},
+            "recent_calls": {"type": "array", "items": ref("RecentCall")},
+            "ticker": {"type": "string"},
+            "generated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "CounterActionResult": {
+        "type": "object",
+        "required": ["ticket"],
+        "properties": {
+            "ticket": {"anyOf": [ref("Ticket"), {"type": "null"}]},
+            "counter": ref("Counter"),
+        },
+    },
+    "TicketActionResult": {
+        "type": "object",
+        "required": ["ticket"],
+        "properties": {"ticket": ref("Ticket")},
+    },
+    "RatingResult": {
+        "type": "object",
+        "required": ["rating", "ticket"],
+        "properties": {
+            "rating": {
+                "type": "object",
+                "required": ["ticket", "score"],
+                "properties": {
+                    "ticket": {"type": "integer"},
+                    "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                    "reasons": {"type": "array", "items": {"enum": list(RATING_REASONS)}},
+                    "comment": {"type": "string"},
+                },
+            },
+            "ticket": ref("Ticket"),
+        },
+    },
+    "DurationFigures": _duration_figures(),
+    "Summary": _figures(
+        {
+            "office": {"type": "string"},
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "by_service": {"type": "array", "items": _figures({"service": {"type": "string"}})},
+            "by_counter": {"type": "array", "items": _figures({"counter": {"type": "integer"}})},
+            "by_clerk": {"type": "array", "items": _figures({"clerk": {"type": "integer"}})},
+            "by_hour": {"type": "array", "items": _figures({"hour": {"type": "integer"}})},
+        },
+        ["by_service", "by_counter", "by_clerk", "by_hour"],
+    ),
+}
+
+ERROR_DESCRIPTIONS = {
+    "400": "Malformed request",
+    "401": "No or bad credentials",
+    "403": "Not allowed",
+    "404": "Unknown",
+    "409": "Not allowed in the current state",
+    "422": "Well-formed but invalid",
+    "429": "Rate limited",
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(code): _json(ref("Error"), ERROR_DESCRIPTIONS[str(code)]) for code in codes}
+
+
+def _body(schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+OFFICE_QUERY = {
+    "name": "office",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "office code; may be omitted where the installation has one office",
+}
+DATE_QUERIES = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date"},
+        "description": "a day in the office's timezone (YYYY-MM-DD); defaults to today",
+    }
+    for name in ("from", "to")
+]
+COUNTER_ID = {"name": "counter_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+CLERK = [{"bearer": []}, {"session": []}]
+MANAGER = CLERK
+
+EMPTY_BODY = {"type": "object"}
+
+
+def _counter_action(summary: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "tags": ["counters"],
+        "security": CLERK,
+        "parameters": [COUNTER_ID],
+        "responses": {
+            "200": _json(ref("CounterActionResult"), "The ticket (and the counter)"),
+            **_errors(400, 401, 403, 404, 409, 422),
+        },
+    }
+    operation["requestBody"] = _body(body or EMPTY_BODY)
+    return {"post": operation}
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "tags": ["meta"],
+                "security": [],
+                "responses": {"200": _json({"type": "object"}, "The OpenAPI document")},
+            }
+        },
+        "/api/v1/services": {
+            "get": {
+                "summary": "Services with waiting counts",
+                "tags": ["queue"],
+                "security": [],
+                "parameters": [OFFICE_QUERY],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["services"],
+                            "properties": {"services": {"type": "array", "items": ref("Service")}},
+                        },
+                        "Services",
+                    ),
+                    **_errors(404, 422),
+                },
+            }
+        },
+        "/api/v1/tickets": {
+            "post": {
+                "summary": "Issue a ticket",
+                "description": (
+                    "Public and rate limited per client address (not with a token). An "
+                    "Idempotency-Key header makes a retry return the same ticket, with 200. "
+                    'With "print": true the ticket is also printed; a printer fault never '
+                    'stops the ticket ("printed": false with "print_error").'
+                ),
+                "tags": ["tickets"],
+                "security": [{}, {"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                    }
+                ],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["service"],
+                        "properties": {
+                            "service": {"type": "string", "description": "service code"},
+                            "priority": {"enum": [PRIORITY_NONE, *PRIORITY_CATEGORIES]},
+                            "channel": {"enum": list(CHANNELS)},
+                            "office": {"type": "string"},
+                            "print": {"type": "boolean"},
+                            "kiosk": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                    required=True,
+                ),
+                "responses": {
+                    "201": _json(ref("Ticket"), "The new ticket"),
+                    "200": _json(
+                        ref("Ticket"), "The ticket issued earlier with this Idempotency-Key"
+                    ),
+                    **_errors(400, 401, 403, 404, 409, 422, 429),
+                },
+            }
+        },
+        "/api/v1/tickets/{ticket_id}": {
+            "get": {
+                "summary": "A ticket",
+                "tags": ["tickets"],
+                "security": [],
+                "parameters": [TICKET_ID],
+                "responses": {"200": _json(ref("Ticket"), "The ticket"), **_errors(404)},
+            }
+        },
+        "/api/v1/tickets/{ticket_id}/return": {
+            "post": {
+                "summary": "A no-show (within the return window) or parked ticket waits again",
+                "tags": ["tickets"],
+                "security": CLERK,
+                "parameters": [TICKET_ID],
+                "requestBody": _body(EMPTY_BODY),
+                "responses": {
+                    "200": _json(ref("TicketActionResult"), "The ticket, waiting"),
+                    **_errors(400, 401, 403, 404, 409),
+                },
+            }
+        },
+        "/api/v1/tickets/{ticket_id}/cancel": {
+            "post": {
+                "summary": "Cancel a waiting, parked or no-show ticket",
+                "tags": ["tickets"],
+                "security": CLERK,
+                "parameters": [TICKET_ID],
+                "requestBody": _body(EMPTY_BODY),
+                "responses": {
+                    "200": _json(ref("TicketActionResult"), "The ticket, cancelled"),
+                    **_errors(400, 401, 403, 404, 409),
+                },
+            }
+        },
+        "/api/v1/tickets/{ticket_id}/rating": {
+            "post": {
+                "summary": "Rate a finished ticket (once)",
+                "tags": ["tickets"],
+                "security": [],
+                "parameters": [TICKET_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["score"],
+                        "properties": {
+                            "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                            "comment": {"type": "string", "maxLength": 1000},
+                            "reasons": {"type": "array", "items": {"enum": list(RATING_REASONS)}},
+                        },
+                    },
+                    required=True,
+                ),
+                "responses": {
+                    "201": _json(ref("RatingResult"), "The stored rating"),
+                    **_errors(400, 404, 409, 422),
+                },
+            }
+        },
+        "/api/v1/counters": {
+            "get": {
+                "summary": "Counters",
+                "tags": ["counters"],
+                "security": [],
+                "parameters": [OFFICE_QUERY],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["counters"],
+                            "properties": {"counters": {"type": "array", "items": ref("Counter")}},
+                        },
+                        "Counters",
+                    ),
+                    **_errors(404, 422),
+                },
+            }
+        },
+        "/api/v1/counters/{counter_id}/call-next": _counter_action(
+            'Call the next ticket; {"ticket": null} when nobody waits'
+        ),
+        "/api/v1/counters/{counter_id}/recall": _counter_action("Call the current ticket again"),
+        "/api/v1/counters/{counter_id}/start": _counter_action("Current ticket → serving"),
+        "/api/v1/counters/{counter_id}/finish": _counter_action(
+            "Current ticket → done",
+            {"type": "object", "properties": {"outcome": {"enum": list(OUTCOMES)}}},
+        ),
+        "/api/v1/counters/{counter_id}/no-show": _counter_action("Current ticket → no_show"),
+        "/api/v1/counters/{counter_id}/park": _counter_action(
+            "Current ticket → parked; the counter is free"
+        ),
+        "/api/v1/counters/{counter_id}/call/{ticket_id}": {
+            "post": {
+                **_counter_action("Call a chosen waiting or parked ticket")["post"],
+                "parameters": [COUNTER_ID, TICKET_ID],
+            }
+        },
+        "/api/v1/counters/{counter_id}/transfer": _counter_action(
+            "Current ticket → transferred; a new leg with the same code waits in the target queue",
+            {
+                "type": "object",
+                "properties": {
+                    "service": {"type": "string", "description": "target service code"},
+                    "counter": {"type": "integer", "description": "target counter id"},
+                },
+            },
+        ),
+        "/api/v1/counters/{counter_id}/open": _counter_action("Open the counter"),
+        "/api/v1/counters/{counter_id}/pause": _counter_action(
+            "Pause the counter",
+            {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 200}}},
+        ),
+        "/api/v1/counters/{counter_id}/close": _counter_action("Close the counter"),
+        "/api/v1/queue": {
+            "get": {
+                "summary": "Services, counters and recent calls",
+                "tags": ["queue"],
+                "security": [],
+                "parameters": [OFFICE_QUERY],
+                "responses": {"200": _json(ref("QueueState"), "The queue"), **_errors(404, 422)},
+            }
+        },
+        "/api/v1/reports/summary": {
+            "get": {
+                "summary": "Wait, service and satisfaction figures over a date range",
+                "tags": ["reports"],
+                "security": MANAGER,
+                "parameters": [OFFICE_QUERY, *DATE_QUERIES],
+                "responses": {
+                    "200": _json(ref("Summary"), "The figures"),
+                    **_errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
+        "/api/v1/reports/tickets.csv": {
+            "get": {
+                "summary": "One row per ticket leg with every timestamp and duration",
+                "tags": ["reports"],
+                "security": MANAGER,
+                "parameters": [OFFICE_QUERY, *DATE_QUERIES],
+                "responses": {
+                    "200": {
+                        "description": "CSV, UTF-8 with a byte order mark",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
+    }
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Luot API",
+            "version": "1",
+            "description": (
+                "Queue ticketing for one-stop offices. JSON in and out, UTF-8; times are "
+                "ISO 8601 with offset; durations are seconds. Errors: 4xx with "
+                '{"error": {"code", "message"}}.'
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }

@@ -1,0 +1,328 @@
+"""The public API, version 1 (../shared/API.md): thin views over the use cases.
+
+Each view validates its input, runs one operation in one transaction and
+answers with the objects of API.md. Errors come out through
+:mod:`web.errors` as ``{"error": {"code", "message"}}``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy.orm import Session
+
+from queueing import operations, reports
+from queueing.errors import Invalid, Malformed, NotFound
+from queueing.models import PRIORITY_NONE, Office, Ticket
+from queueing.operations import Actor
+from queueing.queries import (
+    QueueView,
+    active_services,
+    counter_payload,
+    counters_of,
+    queue_state,
+    service_codes,
+    service_payload,
+    ticket_payload,
+)
+from web import printing_jobs
+from web.access import current_principal, require, resolve_office
+from web.actions import optional_id, optional_string, run_counter_action, run_ticket_action
+from web.context import database, now, status_url, write
+from web.extensions import limiter
+
+from .openapi import document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_IDEMPOTENCY_KEY = 200
+#: The longest report range, in days (a few years of history).
+MAX_REPORT_DAYS = 366 * 5
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; an empty body counts as ``{}``."""
+    if not request.get_data(cache=True):
+        return {}
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, dict):
+        raise Malformed("the body must be a JSON object", "malformed_json")
+    return body
+
+
+def office_param(body: dict[str, Any] | None = None) -> str | None:
+    code = (body or {}).get("office", request.args.get("office"))
+    if code is not None and not isinstance(code, str):
+        raise Malformed("office must be an office code", "invalid_field")
+    return code
+
+
+def _ticket_json(session: Session, ticket: Ticket) -> dict[str, Any]:
+    office = session.get(Office, ticket.office_id)
+    assert office is not None
+    return ticket_payload(QueueView(session, office, now()), ticket, status_url)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document())
+
+
+@bp.get("/services")
+def list_services() -> Response:
+    with database().read() as session:
+        office = resolve_office(session, office_param(), None)
+        view = QueueView(session, office, now())
+        return jsonify(
+            {"services": [service_payload(view, s) for s in active_services(session, office.id)]}
+        )
+
+
+def _issue_rate_limit() -> str:
+    limit: str = current_app.config["LUOT_ISSUE_RATE_LIMIT"]
+    return "1000000/second" if limit.lower() in ("", "none") else limit
+
+
+def _exempt_from_issue_limit() -> bool:
+    """Integrations with a token are not limited (a bad token fails later)."""
+    if current_app.config["LUOT_ISSUE_RATE_LIMIT"].lower() in ("", "none"):
+        return True
+    return "Authorization" in request.headers
+
+
+@bp.post("/tickets")
+@limiter.limit(_issue_rate_limit, exempt_when=_exempt_from_issue_limit)
+def issue_ticket() -> tuple[Response, int]:
+    principal = current_principal()
+    body = json_body()
+    service_code = body.get("service")
+    if not isinstance(service_code, str) or not service_code:
+        raise Malformed("service must be a service code", "invalid_field")
+    priority = optional_string(body, "priority", limit=32) or PRIORITY_NONE
+    channel = optional_string(body, "channel", limit=32) or "api"
+    wants_print = body.get("print", False)
+    if not isinstance(wants_print, bool):
+        raise Malformed("print must be true or false", "invalid_field")
+    kiosk_id = optional_id(body, "kiosk")
+    key = request.headers.get("Idempotency-Key")
+    idempotency = None
+    if key is not None:
+        if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY:
+            raise Malformed(
+                f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters", "invalid_header"
+            )
+        client = f"{principal.kind}:{principal.id}" if principal else f"addr:{request.remote_addr}"
+        idempotency = (client, key.strip())
+    actor = principal.actor if principal else Actor("public")
+    at = now()
+
+    def work(session: Session) -> tuple[dict[str, Any], bool]:
+        office = resolve_office(session, office_param(body), principal)
+        ticket, created = operations.issue_ticket(
+            session,
+            office.id,
+            service_code,
+            at,
+            actor,
+            priority=priority,
+            channel=channel,
+            idempotency=idempotency,
+        )
+        return _ticket_json(session, ticket), created
+
+    payload, created = write(work)
+    if wants_print:
+        payload.update(printing_jobs.print_issued_ticket(payload, kiosk_id, actor))
+    return jsonify(payload), 201 if created else 200
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def get_ticket(ticket_id: int) -> Response:
+    with database().read() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound("no such ticket", "ticket_not_found")
+        return jsonify(_ticket_json(session, ticket))
+
+
+@bp.get("/counters")
+def list_counters() -> Response:
+    with database().read() as session:
+        office = resolve_office(session, office_param(), None)
+        view = QueueView(session, office, now())
+        codes = service_codes(session, office.id)
+        return jsonify(
+            {
+                "counters": [
+                    counter_payload(view, counter, status_url, codes)
+                    for counter in counters_of(session, office.id)
+                ]
+            }
+        )
+
+
+def _counter_action(action: str, counter_id: int, body: dict[str, Any]) -> Response:
+    principal = require("clerk")
+    return jsonify(run_counter_action(action, counter_id, body, principal))
+
+
+@bp.post("/counters/<int:counter_id>/call-next")
+def call_next(counter_id: int) -> Response:
+    return _counter_action("call_next", counter_id, json_body())
+
+
+@bp.post("/counters/<int:counter_id>/recall")
+def recall(counter_id: int) -> Response:
+    return _counter_action("recall", counter_id, json_body())
+
+
+@bp.post("/counters/<int:counter_id>/start")
+def start(counter_id: int) -> Response:
+    return _counter_action("start", counter_id, json_body())
+
+
+@bp.post("/counters/<int:counter_id>/finish")
+def finish(counter_id: int) -> Response:
+    return _counter_action("finish", counter_id, json_body())
+
+
+@bp.post("/counters/<int:counter_id>/no-show")
+def no_show(counter_id: int) -> Response:
+    return _counter_action("no_show", counter_id, json_body())
+
+
+@bp.post("/counters/<int:counter_id>/park")
+def park(counter_id: int) -> Response:
+    return _counter_action("park", counter_id, json_body())
+
+
+@bp.post("/counters/<int:counter_id>/call/<int:ticket_id>")
+def call_ticket(counter_id: int, ticket_id: int) -> Response:
+    json_body()
+    return _counter_action("call", counter_id, {"ticket": ticket_id})
+
+
+@bp.post("/counters/<int:counter_id>/transfer")
+def transfer(counter_id: int) -> Response:
+    body = json_body()
+    target = {
+        "service": body.get("service"),
+        # In REST the counter of the path acts; "counter" names the target.
+        "target_counter": body.get("counter"),
+    }
+    return _counter_action("transfer", counter_id, target)
+
+
+@bp.post("/counters/<int:counter_id>/open")
+def open_counter(counter_id: int) -> Response:
+    return _counter_action("open", counter_id, json_body())
+
+
+@bp.post("/counters/<int:counter_id>/pause")
+def pause_counter(counter_id: int) -> Response:
+    return _counter_action("pause", counter_id, json_body())
+
+
+@bp.post("/counters/<int:counter_id>/close")
+def close_counter(counter_id: int) -> Response:
+    return _counter_action("close", counter_id, json_body())
+
+
+@bp.post("/tickets/<int:ticket_id>/return")
+def return_ticket(ticket_id: int) -> Response:
+    json_body()
+    return jsonify(run_ticket_action("return", ticket_id, require("clerk")))
+
+
+@bp.post("/tickets/<int:ticket_id>/cancel")
+def cancel_ticket(ticket_id: int) -> Response:
+    json_body()
+    return jsonify(run_ticket_action("cancel", ticket_id, require("clerk")))
+
+
+@bp.post("/tickets/<int:ticket_id>/rating")
+def rate_ticket(ticket_id: int) -> tuple[Response, int]:
+    body = json_body()
+    score = body.get("score")
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise Malformed("score must be a whole number from 1 to 5", "invalid_field")
+    comment = optional_string(body, "comment", limit=operations.RATING_COMMENT_MAX) or ""
+    reasons = body.get("reasons", [])
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+        raise Malformed("reasons must be a list of strings", "invalid_field")
+    principal = current_principal()
+    actor = principal.actor if principal else Actor("public")
+    at = now()
+
+    def work(session: Session) -> dict[str, Any]:
+        rating = operations.rate(
+            session, ticket_id, score, at, actor, reasons=reasons, comment=comment
+        )
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        return {
+            "rating": {
+                "ticket": ticket_id,
+                "score": rating.score,
+                "reasons": rating.reasons,
+                "comment": rating.comment,
+            },
+            "ticket": _ticket_json(session, ticket),
+        }
+
+    return jsonify(write(work)), 201
+
+
+@bp.get("/queue")
+def get_queue() -> Response:
+    with database().read() as session:
+        office = resolve_office(session, office_param(), None)
+        return jsonify(queue_state(session, office, now(), status_url))
+
+
+def report_range(office: Office) -> tuple[date, date]:
+    from queueing.rules import service_day
+
+    today = service_day(now(), office.timezone)
+    values = []
+    for name in ("from", "to"):
+        raw = request.args.get(name)
+        if raw is None or raw == "":
+            values.append(today)
+            continue
+        try:
+            values.append(date.fromisoformat(raw))
+        except ValueError:
+            raise Malformed(f"{name} must be a date as YYYY-MM-DD", "invalid_date") from None
+    date_from, date_to = values
+    if date_from > date_to:
+        raise Invalid("from must not be after to", "invalid_range")
+    if (date_to - date_from).days > MAX_REPORT_DAYS:
+        raise Invalid(f"a report covers {MAX_REPORT_DAYS} days at most", "invalid_range")
+    return date_from, date_to
+
+
+@bp.get("/reports/summary")
+def report_summary() -> Response:
+    principal = require("manager")
+    with database().read() as session:
+        office = resolve_office(session, office_param(), principal)
+        date_from, date_to = report_range(office)
+        return jsonify(reports.summary(session, office, date_from, date_to))
+
+
+@bp.get("/reports/tickets.csv")
+def report_tickets_csv() -> Response:
+    principal = require("manager")
+    with database().read() as session:
+        office = resolve_office(session, office_param(), principal)
+        date_from, date_to = report_range(office)
+        body = reports.tickets_csv(session, office, date_from, date_to)
+    filename = f"luot-{office.code}-{date_from}-{date_to}.csv"
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,80 @@
+"""Every setting of Luot, read from the environment, with its default.
+
+The README's settings table lists the same names; keep the two together.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+#: The secret used when none is configured. Accepted only in demo, debug or
+#: testing mode: ``create_app`` refuses to start with it anywhere else.
+DEVELOPMENT_SECRET_KEY = "luot-development-secret-do-not-use-in-production"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from error
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as error:
+        raise RuntimeError(f"{name} must be a number, not {value!r}") from error
+
+
+def from_environment(*, demo_default: bool) -> dict[str, Any]:
+    """The settings as a Flask config mapping.
+
+    ``demo_default`` is True under ``python server.py`` and False under
+    gunicorn, as API.md requires for ``LUOT_DEMO``.
+    """
+    return {
+        # Any SQLAlchemy URL; empty means a SQLite file in the instance folder.
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "").strip(),
+        # redis://... links several server processes; empty means one process.
+        "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE", "").strip(),
+        # Default ticket printer of the demo office's kiosk, as a URL.
+        "LUOT_PRINTER": os.environ.get("LUOT_PRINTER", "none").strip() or "none",
+        # Anonymous ticket issuing per client address ("N/minute" or "none").
+        "LUOT_ISSUE_RATE_LIMIT": os.environ.get("LUOT_ISSUE_RATE_LIMIT", "30/minute").strip(),
+        # Where the rate limiter counts; empty means in memory, or Redis when
+        # SOCKETIO_MESSAGE_QUEUE is a Redis URL.
+        "LUOT_RATE_LIMIT_STORAGE": os.environ.get("LUOT_RATE_LIMIT_STORAGE", "").strip(),
+        "SECRET_KEY": os.environ.get("LUOT_SECRET_KEY", "").strip() or DEVELOPMENT_SECRET_KEY,
+        "LUOT_DEMO": _flag("LUOT_DEMO", demo_default),
+        # Timezone of offices created without one (the demo office too).
+        "LUOT_TIMEZONE": os.environ.get("LUOT_TIMEZONE", "Asia/Ho_Chi_Minh").strip(),
+        # The public address of the app, used in links printed on tickets
+        # (QR codes). Empty means the address the request came in on.
+        "LUOT_PUBLIC_URL": os.environ.get("LUOT_PUBLIC_URL", "").strip().rstrip("/"),
+        # How many proxies (nginx) stand in front of the app; their
+        # X-Forwarded-* headers are trusted that many hops deep.
+        "LUOT_PROXY_COUNT": _int("LUOT_PROXY_COUNT", 0),
+        # Socket.IO connections from other origins are refused unless listed
+        # here (comma-separated), or "*" for any.
+        "LUOT_CORS_ORIGINS": os.environ.get("LUOT_CORS_ORIGINS", "").strip(),
+        # Seconds between checks for a day to close (local midnight).
+        "LUOT_DAY_CLOSE_INTERVAL": _float("LUOT_DAY_CLOSE_INTERVAL", 60.0),
+        # Largest request body accepted, in bytes.
+        "MAX_CONTENT_LENGTH": _int("LUOT_MAX_BODY_BYTES", 64 * 1024),
+        "DEBUG": _flag("LUOT_DEBUG", False),
+        "JSON_SORT_KEYS": False,
+    }

@@ -1,0 +1,38 @@
+"""The ``/ticket`` namespace: a citizen's phone follows one ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_socketio import emit, join_room
+
+import live
+from queueing.errors import Malformed, NotFound, QueueError
+from queueing.models import Office, Ticket
+from queueing.queries import QueueView, ticket_payload
+from web.context import database, now, status_url
+from web.extensions import socketio
+from web.sockets import refuse
+
+
+@socketio.on("connect", namespace="/ticket")
+def on_connect(auth: Any = None) -> None:
+    """The ticket page connects with ``{"ticket": ID}``.
+
+    It receives ``ticket_updated`` at once and at each change of that ticket.
+    """
+    try:
+        ticket_id = auth.get("ticket") if isinstance(auth, dict) else None
+        if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
+            raise Malformed("connect with {'ticket': ID}", "invalid_field")
+        with database().read() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise NotFound("no such ticket", "ticket_not_found")
+            office = session.get(Office, ticket.office_id)
+            assert office is not None
+            payload = ticket_payload(QueueView(session, office, now()), ticket, status_url)
+    except QueueError as error:
+        raise refuse(error) from None
+    join_room(live.ticket_room(ticket_id))
+    emit("ticket_updated", payload)

@@ -1,0 +1,135 @@
+"""Engines and transactions for SQLite and PostgreSQL.
+
+SQLite runs in WAL mode, and every transaction starts with ``BEGIN
+IMMEDIATE`` so that writers queue on the busy timeout instead of failing
+half-way; PostgreSQL runs at READ COMMITTED, where the conditional updates of
+:mod:`queueing.operations` lose cleanly when another transaction wins.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Event
+
+T = TypeVar("T")
+
+#: Milliseconds a SQLite writer waits for the lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: How often a transaction that lost a race is run again.
+RETRIES = 5
+
+
+class DatabaseBusy(Exception):
+    """The database stayed locked or kept conflicting; nothing was changed."""
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" below own the transaction boundaries.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            # The pool hands a connection to one thread at a time.
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=10,
+            max_overflow=30,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _is_retryable(error: DBAPIError) -> bool:
+    if isinstance(error, IntegrityError):
+        # A unique key (an idempotency key, a rating) taken by a concurrent
+        # transaction: run again and see the winner's row.
+        return True
+    if isinstance(error, OperationalError):
+        text = str(error.orig).lower()
+        return "locked" in text or "busy" in text or "deadlock" in text
+    code = getattr(error.orig, "sqlstate", None)
+    return code in {"40001", "40P01"}
+
+
+class Database:
+    """An engine and its sessions, with the one way to write: :meth:`write`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; its objects stay readable after it closes."""
+        session = self.sessionmaker()
+        try:
+            yield session
+        finally:
+            # close() ends the transaction without expiring what was loaded.
+            session.close()
+
+    def write(
+        self,
+        work: Callable[[Session], T],
+        *,
+        after_commit: Callable[[list[Event]], None] | None = None,
+    ) -> T:
+        """Run ``work`` in one transaction, retried when it loses a race.
+
+        The events ``work`` recorded (see :func:`queueing.operations.record`)
+        go to ``after_commit`` once they are durable, never before.
+        """
+        last_error: Exception | None = None
+        for attempt in range(RETRIES):
+            session = self.sessionmaker()
+            try:
+                with session.begin():
+                    result = work(session)
+                events: list[Event] = list(session.info.get("events", []))
+            except DBAPIError as error:
+                session.close()
+                if not _is_retryable(error):
+                    raise
+                last_error = error
+                time.sleep(0.01 * (attempt + 1))
+                continue
+            except BaseException:
+                session.close()
+                raise
+            session.close()
+            if after_commit is not None and events:
+                after_commit(events)
+            return result
+        raise DatabaseBusy("the database is busy; nothing was changed") from last_error
+
+    def dispose(self) -> None:
+        self.engine.dispose()

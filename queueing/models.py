@@ -1,0 +1,354 @@
+"""The tables of Luot.
+
+Every time is stored in UTC and comes back as an aware ``datetime``; the
+office's timezone is applied only where a day or a clock face is shown.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC, hands them back aware.
+
+    SQLite keeps no offset; PostgreSQL's ``timestamp with time zone`` would,
+    but one representation on both keeps comparisons and reports identical.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+# Ticket states (API.md).
+WAITING = "waiting"
+CALLED = "called"
+SERVING = "serving"
+PARKED = "parked"
+DONE = "done"
+NO_SHOW = "no_show"
+CANCELLED = "cancelled"
+TRANSFERRED = "transferred"
+TICKET_STATES = (WAITING, CALLED, SERVING, PARKED, DONE, NO_SHOW, CANCELLED, TRANSFERRED)
+#: States in which a ticket still needs the office's attention today.
+OPEN_STATES = (WAITING, CALLED, SERVING, PARKED)
+
+PRIORITY_NONE = "none"
+PRIORITY_CATEGORIES = ("elderly", "disability", "pregnancy", "small_child", "merit", "other")
+
+CHANNELS = ("kiosk", "counter", "booking", "api")
+
+OUTCOMES = ("resolved", "more_documents", "referred")
+
+COUNTER_OPEN = "open"
+COUNTER_PAUSED = "paused"
+COUNTER_CLOSED = "closed"
+COUNTER_STATES = (COUNTER_OPEN, COUNTER_PAUSED, COUNTER_CLOSED)
+
+ROLE_CLERK = "clerk"
+ROLE_MANAGER = "manager"
+ROLE_ADMIN = "admin"
+#: Each role can do what the ones before it can.
+ROLES = (ROLE_CLERK, ROLE_MANAGER, ROLE_ADMIN)
+
+
+class Office(Base):
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    #: Weekday ("0" = Monday) -> [["07:30", "11:30"], ["13:30", "17:00"]];
+    #: an empty mapping means open at all hours.
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: ISO dates ("2026-09-02") on which no ticket is issued.
+    holidays: Mapped[list[Any]] = mapped_column(default=list)
+    #: One priority ticket per this many normal ones; 0 calls priority first.
+    priority_ratio: Mapped[int] = mapped_column(default=0)
+    #: Recalls after which the clerk may mark a no-show (0: at once).
+    recall_limit: Mapped[int] = mapped_column(default=1)
+    #: Minutes during which a no-show can be returned to the queue.
+    no_show_return_minutes: Mapped[int] = mapped_column(default=30)
+    #: Whether a transferred ticket goes to the head of its new queue.
+    is_transfer_to_head: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Service time assumed for estimates while history is thin, in seconds.
+    default_service_seconds: Mapped[int] = mapped_column(default=300)
+    ticker_message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+    services: Mapped[list[Service]] = relationship(
+        back_populates="office", order_by="Service.sort_order, Service.id"
+    )
+    counters: Mapped[list[Counter]] = relationship(
+        back_populates="office", order_by="Counter.number"
+    )
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("office_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    #: Letters before the number on the ticket ("A" gives A012); may be empty.
+    prefix: Mapped[str] = mapped_column(String(8), default="")
+    number_start: Mapped[int] = mapped_column(default=1)
+    number_end: Mapped[int] = mapped_column(default=999)
+    #: After number_end numbering starts again at number_start (else stops).
+    is_number_wrapping: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Tickets per day at most; None means no cap.
+    daily_cap: Mapped[int | None] = mapped_column(default=None)
+    #: Local "HH:MM" between which tickets are issued; None means all hours.
+    issue_from: Mapped[str | None] = mapped_column(String(5), default=None)
+    issue_until: Mapped[str | None] = mapped_column(String(5), default=None)
+    #: Minutes within which a ticket should be called (the service level).
+    target_wait_minutes: Mapped[int] = mapped_column(default=15)
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    #: Documents to bring, one per line.
+    documents: Mapped[str] = mapped_column(Text, default="")
+    documents_en: Mapped[str] = mapped_column(Text, default="")
+    group_name: Mapped[str] = mapped_column(String(200), default="")
+    group_name_en: Mapped[str] = mapped_column(String(200), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    office: Mapped[Office] = relationship(back_populates="services")
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("office_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(16), default=COUNTER_CLOSED)
+    pause_reason: Mapped[str] = mapped_column(String(200), default="")
+    state_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    current_ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", use_alter=True, name="fk_counters_current_ticket"),
+        default=None,
+    )
+    #: Normal tickets called here since the last priority one (priority ratio).
+    normal_streak: Mapped[int] = mapped_column(default=0)
+
+    office: Mapped[Office] = relationship(back_populates="counters")
+    service_links: Mapped[list[CounterService]] = relationship(
+        back_populates="counter",
+        order_by="CounterService.preference",
+        cascade="all, delete-orphan",
+    )
+    current_ticket: Mapped[Ticket | None] = relationship(foreign_keys=[current_ticket_id])
+
+
+class CounterService(Base):
+    """A service a counter serves, with its preference (1 first)."""
+
+    __tablename__ = "counter_services"
+
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    #: Lower levels are called first; services on the same level share one
+    #: first-come first-served line.
+    preference: Mapped[int] = mapped_column(default=1)
+
+    counter: Mapped[Counter] = relationship(back_populates="service_links")
+    service: Mapped[Service] = relationship()
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16), default=ROLE_CLERK)
+    #: None for a user of every office (an installation's administrator).
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), default=None)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), default=None)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NumberCounter(Base):
+    """The last sequence handed out per office, service and service day.
+
+    Issuing increments it with one atomic upsert, so numbers stay gap-free:
+    a failed issue rolls the increment back with everything else.
+    """
+
+    __tablename__ = "number_counters"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(default=0)
+
+
+class Ticket(Base):
+    """One leg of a citizen's visit; a transfer starts a new leg, same code."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # Sequences are unique per office, service and day for first legs;
+        # transfer legs repeat their parent's number in another queue.
+        Index(
+            "uq_tickets_sequence",
+            "office_id",
+            "service_id",
+            "service_day",
+            "sequence",
+            unique=True,
+            sqlite_where=text("parent_id IS NULL"),
+            postgresql_where=text("parent_id IS NULL"),
+        ),
+        Index("ix_tickets_queue", "office_id", "state", "service_id"),
+        Index("ix_tickets_day", "office_id", "service_day"),
+        Index("ix_tickets_issued_at", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    #: The local date (office timezone) the ticket was first issued on.
+    service_day: Mapped[date] = mapped_column(Date)
+    #: 1, 2, 3 ... per office, service and day, with no gaps.
+    sequence: Mapped[int]
+    number: Mapped[int]
+    code: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16), default=PRIORITY_NONE)
+    channel: Mapped[str] = mapped_column(String(16), default="kiosk")
+    state: Mapped[str] = mapped_column(String(16), default=WAITING)
+    issued_at: Mapped[datetime]
+    #: Position in line: when the ticket (re)joined the queue.
+    queued_at: Mapped[datetime]
+    #: Goes before ordinary tickets of its queue (a transfer to the head).
+    is_queue_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_called_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_called_at: Mapped[datetime | None] = mapped_column(default=None)
+    call_count: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    no_show_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    parked_at: Mapped[datetime | None] = mapped_column(default=None)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    outcome: Mapped[str | None] = mapped_column(String(32), default=None)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
+    #: Set on a leg transferred to one counter: only that counter calls it.
+    reserved_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
+    #: False when the day-end closed the ticket: its times are not real.
+    is_time_accurate: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    service: Mapped[Service] = relationship(lazy="joined")
+    office: Mapped[Office] = relationship()
+    counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
+
+
+class IdempotencyKey(Base):
+    """A client's Idempotency-Key and the ticket it issued, kept 24 hours."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("client", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Who sent it: "token:<id>" or "addr:<address>".
+    client: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(String(200))
+    #: The request it answered, so that reusing a key for another is refused.
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime]
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    score: Mapped[int]
+    #: Ticked low-score reasons ("long_wait", "attitude", ...).
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]
+
+
+class Event(Base):
+    """The append-only log: one row per action, never updated or deleted."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_office_time", "office_id", "created_at"),
+        Index("ix_events_ticket", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    #: Who did it: "user:3", "token:7", "kiosk:2", "public" or "system".
+    actor: Mapped[str] = mapped_column(String(64), default="system")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

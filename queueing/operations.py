@@ -1,0 +1,834 @@
+"""The use cases of the queue, each run inside one transaction.
+
+Every entry point (a kiosk tap, a clerk's button over Socket.IO, an API call,
+a CLI command) calls one of these with a session, who is acting and ``now``.
+Each records its facts in the event log with :func:`record`; the caller
+publishes them after commit (see :meth:`queueing.database.Database.write`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from . import rules
+from .errors import Invalid, NotFound, WrongState
+from .models import (
+    CALLED,
+    CANCELLED,
+    CHANNELS,
+    COUNTER_CLOSED,
+    COUNTER_OPEN,
+    COUNTER_PAUSED,
+    DONE,
+    NO_SHOW,
+    OPEN_STATES,
+    OUTCOMES,
+    PARKED,
+    PRIORITY_CATEGORIES,
+    PRIORITY_NONE,
+    WAITING,
+    Counter,
+    Event,
+    IdempotencyKey,
+    NumberCounter,
+    Office,
+    Rating,
+    Service,
+    Ticket,
+)
+
+#: How long an Idempotency-Key answers with the ticket it issued.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+#: Low-score reasons a citizen may tick (GLOSSARY.md).
+RATING_REASONS = ("long_wait", "attitude", "unclear_guidance", "slow_processing", "other")
+RATING_COMMENT_MAX = 1000
+PAUSE_REASON_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: written to the event log, and the clerk a ticket is served by."""
+
+    label: str
+    clerk_id: int | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls("system")
+
+
+def record(
+    session: Session,
+    office_id: int,
+    kind: str,
+    now: datetime,
+    actor: Actor,
+    *,
+    ticket: Ticket | None = None,
+    counter_id: int | None = None,
+    **data: Any,
+) -> Event:
+    """Append a fact to the event log, to be published after commit."""
+    event = Event(
+        office_id=office_id,
+        kind=kind,
+        created_at=now,
+        actor=actor.label,
+        ticket_id=ticket.id if ticket is not None else None,
+        counter_id=counter_id,
+        data=data,
+    )
+    session.add(event)
+    session.info.setdefault("events", []).append(event)
+    return event
+
+
+# -- lookups -----------------------------------------------------------------
+
+
+def get_office(session: Session, office_id: int) -> Office:
+    office = session.get(Office, office_id)
+    if office is None:
+        raise NotFound("no such office", "office_not_found")
+    return office
+
+
+def find_service(session: Session, office_id: int, code: str) -> Service:
+    service = session.scalar(
+        select(Service).where(Service.office_id == office_id, Service.code == code)
+    )
+    if service is None:
+        raise Invalid(f"no service with code {code!r} in this office", "unknown_service")
+    return service
+
+
+def lock_counter(session: Session, counter_id: int) -> Counter:
+    """The counter, locked for this transaction (a row lock on PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already holds the database)."""
+    counter = session.scalar(
+        select(Counter)
+        .where(Counter.id == counter_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if counter is None:
+        raise NotFound("no such counter", "counter_not_found")
+    return counter
+
+
+def lock_ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update(of=Ticket)
+        .execution_options(populate_existing=True)
+    )
+    if ticket is None:
+        raise NotFound("no such ticket", "ticket_not_found")
+    return ticket
+
+
+def _current_ticket(session: Session, counter: Counter) -> Ticket:
+    if counter.current_ticket_id is None:
+        raise WrongState("this counter has no current ticket", "no_current_ticket")
+    return lock_ticket(session, counter.current_ticket_id)
+
+
+def _require(ticket: Ticket, action: str) -> str:
+    new_state = rules.transition(ticket.state, action)
+    if new_state is None:
+        raise WrongState(
+            f"cannot {action.replace('_', '-')} a ticket that is {ticket.state}",
+            "wrong_ticket_state",
+        )
+    return new_state
+
+
+def _require_counter_free(session: Session, counter: Counter) -> None:
+    if counter.current_ticket_id is None:
+        return
+    current = session.get(Ticket, counter.current_ticket_id)
+    if current is not None and current.state in rules.ACTIVE_AT_COUNTER:
+        raise WrongState(
+            f"the counter's current ticket {current.code} is not finished",
+            "counter_busy",
+        )
+
+
+def _require_open(counter: Counter) -> None:
+    if counter.state != COUNTER_OPEN:
+        raise WrongState(f"counter {counter.number} is {counter.state}", "counter_not_open")
+
+
+# -- issuing -----------------------------------------------------------------
+
+
+def next_sequence(session: Session, office_id: int, service_id: int, day: Any) -> int:
+    """Take the next sequence of the day with one atomic upsert."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(NumberCounter)
+        .values(office_id=office_id, service_id=service_id, service_day=day, last_sequence=1)
+        .on_conflict_do_update(
+            index_elements=["office_id", "service_id", "service_day"],
+            set_={"last_sequence": NumberCounter.last_sequence + 1},
+        )
+        .returning(NumberCounter.last_sequence)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def issuing_closed_reason(office: Office, service: Service, now: datetime) -> str | None:
+    if not service.is_active:
+        return "service_inactive"
+    return rules.issuing_closed_reason(
+        now,
+        office.timezone,
+        office.opening_hours or {},
+        office.holidays or [],
+        service.issue_from,
+        service.issue_until,
+    )
+
+
+CLOSED_MESSAGES = {
+    "service_inactive": "this service is not offered now",
+    "holiday": "the office is closed today",
+    "office_closed": "the office is closed now",
+    "outside_issuing_hours": "tickets for this service are not issued at this hour",
+    "daily_cap_reached": "no more numbers today",
+    "numbers_exhausted": "no more numbers today",
+}
+
+
+def issue_ticket(
+    session: Session,
+    office_id: int,
+    service_code: str,
+    now: datetime,
+    actor: Actor,
+    *,
+    priority: str = PRIORITY_NONE,
+    channel: str = "kiosk",
+    idempotency: tuple[str, str] | None = None,
+) -> tuple[Ticket, bool]:
+    """Issue the next number of a service; returns (ticket, newly_issued).
+
+    ``idempotency`` is (client, key): a repeat within 24 hours returns the
+    ticket the first request issued instead of a new one.
+    """
+    if priority != PRIORITY_NONE and priority not in PRIORITY_CATEGORIES:
+        raise Invalid(f"unknown priority category {priority!r}", "unknown_priority")
+    if channel not in CHANNELS:
+        raise Invalid(f"unknown channel {channel!r}", "unknown_channel")
+    office = get_office(session, office_id)
+    service = find_service(session, office_id, service_code)
+    fingerprint = f"{service.id}|{priority}|{channel}"
+    if idempotency is not None:
+        earlier = _idempotent_ticket(session, idempotency, fingerprint, now)
+        if earlier is not None:
+            return earlier, False
+    reason = issuing_closed_reason(office, service, now)
+    if reason is not None:
+        raise WrongState(CLOSED_MESSAGES[reason], reason)
+    day = rules.service_day(now, office.timezone)
+    sequence = next_sequence(session, office.id, service.id, day)
+    if service.daily_cap is not None and sequence > service.daily_cap:
+        raise WrongState(CLOSED_MESSAGES["daily_cap_reached"], "daily_cap_reached")
+    number = rules.number_for_sequence(
+        sequence, service.number_start, service.number_end, service.is_number_wrapping
+    )
+    if number is None:
+        raise WrongState(CLOSED_MESSAGES["numbers_exhausted"], "numbers_exhausted")
+    ticket = Ticket(
+        office_id=office.id,
+        service_id=service.id,
+        service=service,
+        service_day=day,
+        sequence=sequence,
+        number=number,
+        code=rules.ticket_code(service.prefix, number, service.number_end),
+        priority=priority,
+        channel=channel,
+        state=WAITING,
+        issued_at=now,
+        queued_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    if idempotency is not None:
+        client, key = idempotency
+        session.add(
+            IdempotencyKey(
+                client=client, key=key, fingerprint=fingerprint, ticket_id=ticket.id, created_at=now
+            )
+        )
+        session.flush()
+    record(
+        session,
+        office.id,
+        "issued",
+        now,
+        actor,
+        ticket=ticket,
+        service=service.code,
+        code=ticket.code,
+        priority=priority,
+        channel=channel,
+    )
+    return ticket, True
+
+
+def _idempotent_ticket(
+    session: Session, idempotency: tuple[str, str], fingerprint: str, now: datetime
+) -> Ticket | None:
+    client, key = idempotency
+    row = session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.client == client, IdempotencyKey.key == key)
+    )
+    if row is None:
+        return None
+    if row.created_at < now - IDEMPOTENCY_WINDOW:
+        session.delete(row)
+        session.flush()
+        return None
+    if row.fingerprint != fingerprint:
+        raise Invalid(
+            "this Idempotency-Key was already used for another request", "idempotency_key_reused"
+        )
+    return session.get(Ticket, row.ticket_id)
+
+
+# -- calling -----------------------------------------------------------------
+
+
+def _candidates(session: Session, counter: Counter) -> list[rules.Candidate]:
+    preferences = {link.service_id: link.preference for link in counter.service_links}
+    reserved_here = Ticket.reserved_counter_id == counter.id
+    rows = session.execute(
+        select(
+            Ticket.id,
+            Ticket.service_id,
+            Ticket.priority,
+            Ticket.is_queue_head,
+            Ticket.queued_at,
+            Ticket.reserved_counter_id,
+        ).where(
+            Ticket.office_id == counter.office_id,
+            Ticket.state == WAITING,
+            or_(
+                reserved_here,
+                and_(
+                    Ticket.service_id.in_(list(preferences)),
+                    Ticket.reserved_counter_id.is_(None),
+                ),
+            ),
+        )
+    ).all()
+    return [
+        rules.Candidate(
+            id=row.id,
+            is_priority=rules.is_priority(row.priority),
+            # A ticket transferred to this very counter goes first.
+            is_queue_head=row.is_queue_head or row.reserved_counter_id == counter.id,
+            queued_at=row.queued_at,
+            preference=0 if row.reserved_counter_id == counter.id else preferences[row.service_id],
+        )
+        for row in rows
+    ]
+
+
+def _claim(session: Session, ticket_id: int, from_states: tuple[str, ...]) -> bool:
+    """Mark a ticket called if it is still in ``from_states``: the update
+    matches no row when another counter claimed it first."""
+    result = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.state.in_(from_states))
+        .values(state=CALLED)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _mark_called(
+    session: Session, counter: Counter, ticket_id: int, now: datetime, actor: Actor, kind: str
+) -> Ticket:
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+    )
+    assert ticket is not None
+    ticket.counter_id = counter.id
+    ticket.clerk_id = actor.clerk_id if actor.clerk_id is not None else counter.clerk_id
+    ticket.first_called_at = ticket.first_called_at or now
+    ticket.last_called_at = now
+    ticket.call_count += 1
+    ticket.reserved_counter_id = None
+    ticket.is_queue_head = False
+    counter.current_ticket_id = ticket.id
+    counter.normal_streak = rules.next_normal_streak(
+        counter.normal_streak, rules.is_priority(ticket.priority)
+    )
+    if actor.clerk_id is not None:
+        counter.clerk_id = actor.clerk_id
+    session.flush()
+    record(
+        session,
+        counter.office_id,
+        kind,
+        now,
+        actor,
+        ticket=ticket,
+        counter_id=counter.id,
+        code=ticket.code,
+        counter_number=counter.number,
+        call_count=ticket.call_count,
+    )
+    return ticket
+
+
+def call_next(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket | None:
+    """Claim the next waiting ticket for this counter and mark it called.
+
+    Priority tickets come first (or by the office's ratio), within the
+    counter's services; two counters calling at once never claim the same
+    ticket: the claim is a conditional UPDATE that loses cleanly, and the
+    next candidate is tried.
+    """
+    counter = lock_counter(session, counter_id)
+    _require_open(counter)
+    _require_counter_free(session, counter)
+    office = get_office(session, counter.office_id)
+    for _ in range(3):
+        ordered = rules.call_order(
+            _candidates(session, counter), office.priority_ratio, counter.normal_streak
+        )
+        if not ordered:
+            return None
+        for candidate in ordered:
+            if _claim(session, candidate.id, (WAITING,)):
+                return _mark_called(session, counter, candidate.id, now, actor, "called")
+    return None
+
+
+def call_ticket(
+    session: Session, counter_id: int, ticket_id: int, now: datetime, actor: Actor
+) -> Ticket:
+    """Call a chosen waiting or parked ticket of the counter's services."""
+    counter = lock_counter(session, counter_id)
+    _require_open(counter)
+    _require_counter_free(session, counter)
+    ticket = lock_ticket(session, ticket_id)
+    served = {link.service_id for link in counter.service_links}
+    if ticket.office_id != counter.office_id or (
+        ticket.service_id not in served and ticket.reserved_counter_id != counter.id
+    ):
+        raise Invalid("this counter does not serve that ticket's service", "service_not_served")
+    if ticket.reserved_counter_id not in (None, counter.id):
+        raise WrongState("that ticket was transferred to another counter", "reserved_elsewhere")
+    _require(ticket, "call")
+    if not _claim(session, ticket.id, (WAITING, PARKED)):
+        raise WrongState("that ticket was just called elsewhere", "wrong_ticket_state")
+    return _mark_called(session, counter, ticket.id, now, actor, "called")
+
+
+def recall(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
+    """Announce the counter's current ticket again (call_count + 1)."""
+    counter = lock_counter(session, counter_id)
+    ticket = _current_ticket(session, counter)
+    ticket.state = _require(ticket, "recall")
+    ticket.call_count += 1
+    ticket.last_called_at = now
+    session.flush()
+    record(
+        session,
+        counter.office_id,
+        "recalled",
+        now,
+        actor,
+        ticket=ticket,
+        counter_id=counter.id,
+        code=ticket.code,
+        counter_number=counter.number,
+        call_count=ticket.call_count,
+    )
+    return ticket
+
+
+def start_service(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
+    counter = lock_counter(session, counter_id)
+    ticket = _current_ticket(session, counter)
+    ticket.state = _require(ticket, "start")
+    ticket.started_at = now
+    if actor.clerk_id is not None:
+        ticket.clerk_id = actor.clerk_id
+    session.flush()
+    record(session, counter.office_id, "started", now, actor, ticket=ticket, counter_id=counter.id)
+    return ticket
+
+
+def finish(
+    session: Session, counter_id: int, now: datetime, actor: Actor, outcome: str | None = None
+) -> Ticket:
+    """Finish the current ticket; one still only called starts and ends now."""
+    outcome = outcome or "resolved"
+    if outcome not in OUTCOMES:
+        raise Invalid(f"outcome must be one of {', '.join(OUTCOMES)}", "unknown_outcome")
+    counter = lock_counter(session, counter_id)
+    ticket = _current_ticket(session, counter)
+    ticket.state = _require(ticket, "finish")
+    ticket.started_at = ticket.started_at or now
+    ticket.finished_at = now
+    ticket.outcome = outcome
+    counter.current_ticket_id = None
+    session.flush()
+    record(
+        session,
+        counter.office_id,
+        "finished",
+        now,
+        actor,
+        ticket=ticket,
+        counter_id=counter.id,
+        outcome=outcome,
+    )
+    return ticket
+
+
+def mark_no_show(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
+    counter = lock_counter(session, counter_id)
+    ticket = _current_ticket(session, counter)
+    new_state = _require(ticket, "no_show")
+    office = get_office(session, counter.office_id)
+    if not rules.may_mark_no_show(ticket.call_count, office.recall_limit):
+        raise WrongState(
+            f"recall the ticket {office.recall_limit} time(s) before marking a no-show",
+            "recall_limit_not_reached",
+        )
+    ticket.state = new_state
+    ticket.no_show_at = now
+    counter.current_ticket_id = None
+    session.flush()
+    record(session, counter.office_id, "no_show", now, actor, ticket=ticket, counter_id=counter.id)
+    return ticket
+
+
+def park(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
+    """Set the current ticket aside (e.g. a missing document); the counter is free."""
+    counter = lock_counter(session, counter_id)
+    ticket = _current_ticket(session, counter)
+    ticket.state = _require(ticket, "park")
+    ticket.parked_at = now
+    counter.current_ticket_id = None
+    session.flush()
+    record(session, counter.office_id, "parked", now, actor, ticket=ticket, counter_id=counter.id)
+    return ticket
+
+
+def return_to_queue(session: Session, ticket_id: int, now: datetime, actor: Actor) -> Ticket:
+    """A no-show (within the return window) or parked ticket waits again, at
+    the back of its queue."""
+    ticket = lock_ticket(session, ticket_id)
+    new_state = _require(ticket, "return")
+    office = get_office(session, ticket.office_id)
+    if ticket.state == NO_SHOW:
+        assert ticket.no_show_at is not None
+        if not rules.may_return_no_show(ticket.no_show_at, now, office.no_show_return_minutes):
+            raise WrongState(
+                f"a no-show can return only within {office.no_show_return_minutes} minutes",
+                "return_window_passed",
+            )
+    if rules.service_day(now, office.timezone) != ticket.service_day:
+        raise WrongState("that ticket belongs to an earlier day", "ticket_expired")
+    ticket.state = new_state
+    ticket.queued_at = now
+    ticket.no_show_at = None
+    ticket.parked_at = None
+    session.flush()
+    record(session, ticket.office_id, "returned", now, actor, ticket=ticket)
+    return ticket
+
+
+def transfer(
+    session: Session,
+    counter_id: int,
+    now: datetime,
+    actor: Actor,
+    *,
+    service_code: str | None = None,
+    target_counter_id: int | None = None,
+) -> Ticket:
+    """End the current leg and start a new one, with the same code, in the
+    queue of another service or reserved for another counter."""
+    if (service_code is None) == (target_counter_id is None):
+        raise Invalid("give either a service or a counter to transfer to", "transfer_target")
+    counter = lock_counter(session, counter_id)
+    ticket = _current_ticket(session, counter)
+    new_state = _require(ticket, "transfer")
+    office = get_office(session, counter.office_id)
+    target_service = ticket.service
+    reserved_counter_id = None
+    if service_code is not None:
+        target_service = find_service(session, office.id, service_code)
+        if not target_service.is_active:
+            raise WrongState("that service is not offered now", "service_inactive")
+    else:
+        target = session.get(Counter, target_counter_id)
+        if target is None or target.office_id != office.id:
+            raise Invalid("no such counter in this office", "unknown_counter")
+        if target.id == counter.id:
+            raise Invalid("a ticket cannot be transferred to its own counter", "transfer_target")
+        reserved_counter_id = target.id
+    ticket.state = new_state
+    ticket.finished_at = now
+    ticket.started_at = ticket.started_at or now
+    counter.current_ticket_id = None
+    leg = Ticket(
+        office_id=office.id,
+        service_id=target_service.id,
+        service=target_service,
+        service_day=ticket.service_day,
+        sequence=ticket.sequence,
+        number=ticket.number,
+        code=ticket.code,
+        priority=ticket.priority,
+        channel=ticket.channel,
+        state=WAITING,
+        issued_at=now,
+        queued_at=now,
+        is_queue_head=office.is_transfer_to_head,
+        parent_id=ticket.id,
+        reserved_counter_id=reserved_counter_id,
+    )
+    session.add(leg)
+    session.flush()
+    record(
+        session,
+        office.id,
+        "transferred",
+        now,
+        actor,
+        ticket=ticket,
+        counter_id=counter.id,
+        new_ticket_id=leg.id,
+        service=target_service.code,
+        to_counter=reserved_counter_id,
+    )
+    return leg
+
+
+def cancel(session: Session, ticket_id: int, now: datetime, actor: Actor) -> Ticket:
+    ticket = lock_ticket(session, ticket_id)
+    ticket.state = _require(ticket, "cancel")
+    ticket.cancelled_at = now
+    session.flush()
+    record(session, ticket.office_id, "cancelled", now, actor, ticket=ticket)
+    return ticket
+
+
+# -- counters ----------------------------------------------------------------
+
+
+def open_counter(session: Session, counter_id: int, now: datetime, actor: Actor) -> Counter:
+    counter = lock_counter(session, counter_id)
+    return _set_counter_state(session, counter, COUNTER_OPEN, "", now, actor)
+
+
+def pause_counter(
+    session: Session, counter_id: int, now: datetime, actor: Actor, reason: str = ""
+) -> Counter:
+    if len(reason) > PAUSE_REASON_MAX:
+        raise Invalid(f"the reason is longer than {PAUSE_REASON_MAX} characters", "reason_too_long")
+    counter = lock_counter(session, counter_id)
+    if counter.state == COUNTER_CLOSED:
+        raise WrongState("open the counter before pausing it", "counter_closed")
+    return _set_counter_state(session, counter, COUNTER_PAUSED, reason, now, actor)
+
+
+def close_counter(session: Session, counter_id: int, now: datetime, actor: Actor) -> Counter:
+    counter = lock_counter(session, counter_id)
+    _require_counter_free(session, counter)
+    counter.current_ticket_id = None
+    counter.clerk_id = None
+    return _set_counter_state(session, counter, COUNTER_CLOSED, "", now, actor)
+
+
+_COUNTER_EVENTS = {
+    COUNTER_OPEN: "counter_opened",
+    COUNTER_PAUSED: "counter_paused",
+    COUNTER_CLOSED: "counter_closed",
+}
+
+
+def _set_counter_state(
+    session: Session, counter: Counter, state: str, reason: str, now: datetime, actor: Actor
+) -> Counter:
+    counter.state = state
+    counter.pause_reason = reason
+    counter.state_changed_at = now
+    if state != COUNTER_CLOSED and actor.clerk_id is not None:
+        counter.clerk_id = actor.clerk_id
+    session.flush()
+    data: dict[str, Any] = {"reason": reason} if reason else {}
+    record(
+        session,
+        counter.office_id,
+        _COUNTER_EVENTS[state],
+        now,
+        actor,
+        counter_id=counter.id,
+        **data,
+    )
+    return counter
+
+
+# -- rating ------------------------------------------------------------------
+
+
+def rate(
+    session: Session,
+    ticket_id: int,
+    score: int,
+    now: datetime,
+    actor: Actor,
+    *,
+    reasons: list[str] | None = None,
+    comment: str = "",
+) -> Rating:
+    """Store the citizen's rating: once, and only for a finished ticket."""
+    if not 1 <= score <= 5:
+        raise Invalid("the score must be from 1 to 5", "invalid_score")
+    reasons = reasons or []
+    unknown = [reason for reason in reasons if reason not in RATING_REASONS]
+    if unknown:
+        raise Invalid(f"unknown reason {unknown[0]!r}", "unknown_reason")
+    if len(comment) > RATING_COMMENT_MAX:
+        raise Invalid(
+            f"the comment is longer than {RATING_COMMENT_MAX} characters", "comment_too_long"
+        )
+    ticket = lock_ticket(session, ticket_id)
+    if ticket.state != DONE:
+        raise WrongState("only a finished ticket can be rated", "not_finished")
+    if session.scalar(select(Rating.id).where(Rating.ticket_id == ticket.id)) is not None:
+        raise WrongState("this ticket has already been rated", "already_rated")
+    rating = Rating(
+        ticket_id=ticket.id,
+        score=score,
+        reasons=sorted(set(reasons)),
+        comment=comment.strip(),
+        counter_id=ticket.counter_id,
+        clerk_id=ticket.clerk_id,
+        created_at=now,
+    )
+    session.add(rating)
+    session.flush()
+    record(
+        session,
+        ticket.office_id,
+        "rated",
+        now,
+        actor,
+        ticket=ticket,
+        counter_id=ticket.counter_id,
+        score=score,
+    )
+    return rating
+
+
+# -- printing ----------------------------------------------------------------
+
+
+def record_print(
+    session: Session,
+    ticket_id: int,
+    now: datetime,
+    actor: Actor,
+    *,
+    error: str | None,
+    printer: str,
+) -> None:
+    """Log a print job of a ticket, successful or not, for the manager."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("no such ticket", "ticket_not_found")
+    if error is None:
+        record(session, ticket.office_id, "printed", now, actor, ticket=ticket, printer=printer)
+    else:
+        record(
+            session,
+            ticket.office_id,
+            "print_failed",
+            now,
+            actor,
+            ticket=ticket,
+            printer=printer,
+            error=error,
+        )
+
+
+# -- day end -----------------------------------------------------------------
+
+
+def close_day(session: Session, office_id: int, now: datetime, actor: Actor) -> int:
+    """Close every ticket left open from earlier days, flagged inaccurate.
+
+    Waiting and parked tickets are cancelled; called and served ones are
+    finished; counters let go of them. Returns how many were closed.
+    """
+    office = get_office(session, office_id)
+    today = rules.service_day(now, office.timezone)
+    stale = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.office_id == office.id,
+            Ticket.service_day < today,
+            Ticket.state.in_(OPEN_STATES),
+        )
+        .with_for_update(of=Ticket)
+    ).all()
+    if not stale:
+        return 0
+    stale_ids = {ticket.id for ticket in stale}
+    for ticket in stale:
+        if ticket.state in (WAITING, PARKED):
+            ticket.state = CANCELLED
+            ticket.cancelled_at = now
+        else:
+            ticket.state = DONE
+            ticket.started_at = ticket.started_at or now
+            ticket.finished_at = now
+        ticket.is_time_accurate = False
+    for counter in session.scalars(select(Counter).where(Counter.office_id == office.id)):
+        if counter.current_ticket_id in stale_ids:
+            counter.current_ticket_id = None
+    session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_WINDOW)
+    )
+    session.flush()
+    record(session, office.id, "day_closed", now, actor, closed=len(stale), day=today.isoformat())
+    return len(stale)
+
+
+def offices_with_stale_tickets(session: Session, now: datetime) -> list[int]:
+    """Offices that still hold open tickets of an earlier local day."""
+    result = []
+    for office in session.scalars(select(Office)):
+        today = rules.service_day(now, office.timezone)
+        stale = session.scalar(
+            select(Ticket.id)
+            .where(
+                Ticket.office_id == office.id,
+                Ticket.service_day < today,
+                Ticket.state.in_(OPEN_STATES),
+            )
+            .limit(1)
+        )
+        if stale is not None:
+            result.append(office.id)
+    return result

@@ -1,0 +1,305 @@
+"""Read models: tickets, services, counters and the queue as API.md shows them.
+
+Positions and estimates are computed here from the waiting lines, with the
+rules of :mod:`queueing.rules`; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import rules
+from .models import (
+    COUNTER_OPEN,
+    DONE,
+    WAITING,
+    Counter,
+    CounterService,
+    Event,
+    Office,
+    Rating,
+    Service,
+    Ticket,
+)
+
+#: How many recent service times feed the smoothed estimate.
+RECENT_SERVICE_SAMPLES = 20
+#: How far back a service time still counts as recent.
+RECENT_SERVICE_WINDOW = timedelta(days=7)
+RECENT_CALLS = 10
+
+StatusUrl = Callable[[int], str]
+
+
+def iso(moment: datetime | None, timezone: str) -> str | None:
+    """ISO 8601 with the office's offset, e.g. 2026-11-22T08:15:03.120000+07:00."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(timezone)).isoformat()
+
+
+@dataclass(slots=True)
+class ServiceFigures:
+    """What an estimate for one service needs."""
+
+    service_seconds: float
+    open_counters: int
+    #: Waiting tickets in line order (reserved legs excluded).
+    line: list[int]
+
+
+class QueueView:
+    """Computes positions and estimates for one office, caching per call."""
+
+    def __init__(self, session: Session, office: Office, now: datetime) -> None:
+        self.session = session
+        self.office = office
+        self.now = now
+        self._figures: dict[int, ServiceFigures] = {}
+        self._reserved_lines: dict[int, list[int]] = {}
+
+    def figures(self, service_id: int) -> ServiceFigures:
+        if service_id not in self._figures:
+            self._figures[service_id] = ServiceFigures(
+                service_seconds=self._smoothed_service_seconds(service_id),
+                open_counters=self._open_counters(service_id),
+                line=self._line(
+                    Ticket.service_id == service_id, Ticket.reserved_counter_id.is_(None)
+                ),
+            )
+        return self._figures[service_id]
+
+    def _line(self, *conditions: Any) -> list[int]:
+        rows = self.session.execute(
+            select(Ticket.id, Ticket.priority, Ticket.is_queue_head, Ticket.queued_at).where(
+                Ticket.office_id == self.office.id, Ticket.state == WAITING, *conditions
+            )
+        ).all()
+        candidates = [
+            rules.Candidate(
+                id=row.id,
+                is_priority=rules.is_priority(row.priority),
+                is_queue_head=row.is_queue_head,
+                queued_at=row.queued_at,
+            )
+            for row in rows
+        ]
+        return [candidate.id for candidate in sorted(candidates, key=rules.waiting_order_key)]
+
+    def _open_counters(self, service_id: int) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count(Counter.id))
+                .join(CounterService, CounterService.counter_id == Counter.id)
+                .where(CounterService.service_id == service_id, Counter.state == COUNTER_OPEN)
+            )
+            or 0
+        )
+
+    def _smoothed_service_seconds(self, service_id: int) -> float:
+        rows = self.session.execute(
+            select(Ticket.started_at, Ticket.finished_at)
+            .where(
+                Ticket.service_id == service_id,
+                Ticket.state == DONE,
+                Ticket.is_time_accurate.is_(True),
+                Ticket.finished_at >= self.now - RECENT_SERVICE_WINDOW,
+                Ticket.started_at.is_not(None),
+            )
+            .order_by(Ticket.finished_at.desc())
+            .limit(RECENT_SERVICE_SAMPLES)
+        ).all()
+        samples = [
+            (finished - started).total_seconds()
+            for started, finished in reversed(rows)
+            if started is not None and finished is not None
+        ]
+        return rules.smoothed_service_seconds(samples, self.office.default_service_seconds)
+
+    def position(self, ticket: Ticket) -> int | None:
+        """People ahead of a waiting ticket in its line, else None."""
+        if ticket.state != WAITING:
+            return None
+        if ticket.reserved_counter_id is not None:
+            counter_id = ticket.reserved_counter_id
+            if counter_id not in self._reserved_lines:
+                self._reserved_lines[counter_id] = self._line(
+                    Ticket.reserved_counter_id == counter_id
+                )
+            line = self._reserved_lines[counter_id]
+        else:
+            line = self.figures(ticket.service_id).line
+        return line.index(ticket.id) if ticket.id in line else 0
+
+    def estimated_wait(self, service_id: int, people_ahead: int) -> float:
+        figures = self.figures(service_id)
+        return round(
+            rules.estimated_wait_seconds(
+                people_ahead, figures.open_counters, figures.service_seconds
+            ),
+            1,
+        )
+
+
+def ticket_payload(
+    view: QueueView, ticket: Ticket, status_url: StatusUrl, counter: Counter | None = None
+) -> dict[str, Any]:
+    office = view.office
+    position = view.position(ticket)
+    if ticket.counter_id is not None and counter is None:
+        counter = view.session.get(Counter, ticket.counter_id)
+    timezone = office.timezone
+    return {
+        "id": ticket.id,
+        "code": ticket.code,
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "service_name": ticket.service.name,
+        "service_name_en": ticket.service.name_en,
+        "office": office.code,
+        "state": ticket.state,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "issued_at": iso(ticket.issued_at, timezone),
+        "called_at": iso(ticket.first_called_at, timezone),
+        "last_called_at": iso(ticket.last_called_at, timezone),
+        "started_at": iso(ticket.started_at, timezone),
+        "finished_at": iso(ticket.finished_at, timezone),
+        "call_count": ticket.call_count,
+        "counter": ticket.counter_id,
+        "counter_number": counter.number if counter is not None else None,
+        "outcome": ticket.outcome,
+        "parent_id": ticket.parent_id,
+        "position": position,
+        "estimated_wait_s": (
+            view.estimated_wait(ticket.service_id, position) if position is not None else None
+        ),
+        "is_time_accurate": ticket.is_time_accurate,
+        "status_url": status_url(ticket.id),
+    }
+
+
+def service_payload(view: QueueView, service: Service) -> dict[str, Any]:
+    from .operations import issuing_closed_reason
+
+    figures = view.figures(service.id)
+    waiting = len(figures.line)
+    closed_reason = issuing_closed_reason(view.office, service, view.now)
+    return {
+        "code": service.code,
+        "name": service.name,
+        "name_en": service.name_en,
+        "prefix": service.prefix,
+        "group": service.group_name,
+        "group_en": service.group_name_en,
+        "waiting": waiting,
+        "estimated_wait_s": view.estimated_wait(service.id, waiting),
+        "open_counters": figures.open_counters,
+        "target_wait_s": service.target_wait_minutes * 60,
+        "is_issuing": closed_reason is None,
+        "closed_reason": closed_reason,
+    }
+
+
+def counter_payload(
+    view: QueueView, counter: Counter, status_url: StatusUrl, codes: dict[int, str]
+) -> dict[str, Any]:
+    current = counter.current_ticket
+    return {
+        "id": counter.id,
+        "number": counter.number,
+        "name": counter.name,
+        "state": counter.state,
+        "pause_reason": counter.pause_reason,
+        "services": [
+            codes[link.service_id] for link in counter.service_links if link.service_id in codes
+        ],
+        "current_ticket": (
+            ticket_payload(view, current, status_url, counter) if current is not None else None
+        ),
+    }
+
+
+def active_services(session: Session, office_id: int) -> list[Service]:
+    return list(
+        session.scalars(
+            select(Service)
+            .where(Service.office_id == office_id, Service.is_active.is_(True))
+            .order_by(Service.sort_order, Service.id)
+        )
+    )
+
+
+def service_codes(session: Session, office_id: int) -> dict[int, str]:
+    rows = session.execute(select(Service.id, Service.code).where(Service.office_id == office_id))
+    return {service_id: code for service_id, code in rows}
+
+
+def counters_of(session: Session, office_id: int) -> list[Counter]:
+    return list(
+        session.scalars(
+            select(Counter).where(Counter.office_id == office_id).order_by(Counter.number)
+        )
+    )
+
+
+def recent_calls(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
+    """Calls and recalls of today, newest first."""
+    local_midnight = datetime.combine(
+        rules.service_day(now, office.timezone), datetime.min.time(), ZoneInfo(office.timezone)
+    )
+    rows = session.execute(
+        select(Event.created_at, Event.counter_id, Event.data, Service.code)
+        .join(Ticket, Ticket.id == Event.ticket_id)
+        .join(Service, Service.id == Ticket.service_id)
+        .where(
+            Event.office_id == office.id,
+            Event.kind.in_(("called", "recalled")),
+            Event.created_at >= local_midnight,
+        )
+        .order_by(Event.id.desc())
+        .limit(RECENT_CALLS)
+    ).all()
+    return [
+        {
+            "code": row.data.get("code"),
+            "service": row.code,
+            "counter": row.counter_id,
+            "counter_number": row.data.get("counter_number"),
+            "called_at": iso(row.created_at, office.timezone),
+            "call_count": row.data.get("call_count"),
+        }
+        for row in rows
+    ]
+
+
+def queue_state(
+    session: Session, office: Office, now: datetime, status_url: StatusUrl
+) -> dict[str, Any]:
+    """The body of ``GET /api/v1/queue`` and of the ``queue_state`` event."""
+    view = QueueView(session, office, now)
+    codes = service_codes(session, office.id)
+    return {
+        "office": {"code": office.code, "name": office.name, "name_en": office.name_en},
+        "services": [
+            service_payload(view, service) for service in active_services(session, office.id)
+        ],
+        "counters": [
+            counter_payload(view, counter, status_url, codes)
+            for counter in counters_of(session, office.id)
+        ],
+        "recent_calls": recent_calls(session, office, now),
+        "ticker": office.ticker_message,
+        "generated_at": iso(now, office.timezone),
+    }
+
+
+def rating_of(session: Session, ticket_id: int) -> Rating | None:
+    return session.scalar(select(Rating).where(Rating.ticket_id == ticket_id))

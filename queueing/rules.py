@@ -1,0 +1,209 @@
+"""The queue rules as pure functions of plain values and a given ``now``.
+
+Nothing here touches the database or reads the clock, so every rule can be
+read and tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from .models import (
+    CALLED,
+    CANCELLED,
+    DONE,
+    NO_SHOW,
+    PARKED,
+    PRIORITY_NONE,
+    SERVING,
+    TRANSFERRED,
+    WAITING,
+)
+
+#: What each action on a ticket requires of its state, and leads to.
+TRANSITIONS: Mapping[str, tuple[frozenset[str], str]] = {
+    "call": (frozenset({WAITING, PARKED}), CALLED),
+    "recall": (frozenset({CALLED, SERVING}), CALLED),
+    "start": (frozenset({CALLED}), SERVING),
+    "finish": (frozenset({CALLED, SERVING}), DONE),
+    "no_show": (frozenset({CALLED}), NO_SHOW),
+    "park": (frozenset({CALLED, SERVING}), PARKED),
+    "transfer": (frozenset({CALLED, SERVING}), TRANSFERRED),
+    "return": (frozenset({NO_SHOW, PARKED}), WAITING),
+    "cancel": (frozenset({WAITING, PARKED, NO_SHOW}), CANCELLED),
+}
+
+#: States in which a ticket occupies its counter.
+ACTIVE_AT_COUNTER = frozenset({CALLED, SERVING})
+
+#: Samples below which the office's default service time is blended in.
+THIN_HISTORY_SAMPLES = 5
+#: Weight of the newest sample in the smoothed service time.
+SMOOTHING_FACTOR = 0.3
+
+
+def transition(state: str, action: str) -> str | None:
+    """The state after ``action``, or None when the state does not allow it."""
+    allowed_from, result = TRANSITIONS[action]
+    if action == "recall" and state == SERVING:
+        # Recalling someone already being served re-announces them; the
+        # ticket stays with the clerk in service.
+        return SERVING
+    return result if state in allowed_from else None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A waiting ticket as the calling rule sees it."""
+
+    id: int
+    is_priority: bool
+    is_queue_head: bool
+    queued_at: datetime
+    #: The counter's preference level for the ticket's service (1 first).
+    preference: int = 1
+
+
+def waiting_order_key(candidate: Candidate) -> tuple[int, bool, bool, datetime, int]:
+    """Sort key of a waiting line: preference, head, priority, arrival."""
+    return (
+        candidate.preference,
+        not candidate.is_queue_head,
+        not candidate.is_priority,
+        candidate.queued_at,
+        candidate.id,
+    )
+
+
+def call_order(
+    candidates: Iterable[Candidate], priority_ratio: int, normal_streak: int
+) -> list[Candidate]:
+    """The order in which a counter should try to claim waiting tickets.
+
+    Within the best preference level: tickets sent to the head come first,
+    then, with ``priority_ratio`` 0, every priority ticket before normal
+    ones; with a ratio of N, one priority ticket after each N normal ones
+    (``normal_streak`` counts normal tickets this counter called since its
+    last priority one). Otherwise first come, first served.
+    """
+    ordered = sorted(candidates, key=waiting_order_key)
+    if priority_ratio <= 0 or not ordered:
+        return ordered
+    best_level = ordered[0].preference
+    level = [c for c in ordered if c.preference == best_level]
+    rest = [c for c in ordered if c.preference != best_level]
+    heads = [c for c in level if c.is_queue_head]
+    others = [c for c in level if not c.is_queue_head]
+    priority = [c for c in others if c.is_priority]
+    normal = [c for c in others if not c.is_priority]
+    line = priority + normal if normal_streak >= priority_ratio else normal + priority
+    return heads + line + rest
+
+
+def is_priority(category: str) -> bool:
+    return category != PRIORITY_NONE
+
+
+def next_normal_streak(streak: int, called_priority: bool) -> int:
+    return 0 if called_priority else streak + 1
+
+
+def number_for_sequence(sequence: int, start: int, end: int, is_wrapping: bool) -> int | None:
+    """The printed number of the ``sequence``-th ticket of the day.
+
+    None when the range is used up and does not wrap.
+    """
+    span = end - start + 1
+    if sequence <= span:
+        return start + sequence - 1
+    if not is_wrapping:
+        return None
+    return start + (sequence - 1) % span
+
+
+def ticket_code(prefix: str, number: int, end: int) -> str:
+    """The code as printed: the prefix and the number padded to the range."""
+    width = len(str(end))
+    return f"{prefix}{number:0{width}d}"
+
+
+def service_day(now: datetime, timezone: str) -> date:
+    """The office's local date at ``now``: numbering restarts at midnight."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def parse_clock(value: str) -> time | None:
+    """A "HH:MM" string as a time, or None when it is not one."""
+    try:
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, AttributeError):
+        return None
+
+
+def issuing_closed_reason(
+    now: datetime,
+    timezone: str,
+    opening_hours: Mapping[str, Sequence[Sequence[str]]],
+    holidays: Iterable[str],
+    issue_from: str | None,
+    issue_until: str | None,
+) -> str | None:
+    """Why no ticket can be issued now ("holiday", "office_closed",
+    "outside_issuing_hours"), or None when issuing is open.
+    """
+    local = now.astimezone(ZoneInfo(timezone))
+    if local.date().isoformat() in set(holidays):
+        return "holiday"
+    minute = local.hour * 60 + local.minute
+    if opening_hours:
+        periods = opening_hours.get(str(local.weekday()), [])
+        if not any(_minutes(start) <= minute < _minutes(end) for start, end in periods):
+            return "office_closed"
+    if issue_from and minute < _minutes(issue_from):
+        return "outside_issuing_hours"
+    if issue_until and minute >= _minutes(issue_until):
+        return "outside_issuing_hours"
+    return None
+
+
+def may_mark_no_show(call_count: int, recall_limit: int) -> bool:
+    """A no-show needs ``recall_limit`` recalls after the first call."""
+    return call_count - 1 >= recall_limit
+
+
+def may_return_no_show(no_show_at: datetime, now: datetime, window_minutes: int) -> bool:
+    return (now - no_show_at).total_seconds() <= window_minutes * 60
+
+
+def smoothed_service_seconds(recent_oldest_first: Sequence[float], default: float) -> float:
+    """An exponentially smoothed service time, leaning on ``default`` while
+    fewer than ``THIN_HISTORY_SAMPLES`` services have been timed.
+    """
+    if not recent_oldest_first:
+        return float(default)
+    smoothed = float(recent_oldest_first[0])
+    for sample in recent_oldest_first[1:]:
+        smoothed = SMOOTHING_FACTOR * float(sample) + (1 - SMOOTHING_FACTOR) * smoothed
+    count = len(recent_oldest_first)
+    if count >= THIN_HISTORY_SAMPLES:
+        return smoothed
+    weight = count / THIN_HISTORY_SAMPLES
+    return weight * smoothed + (1 - weight) * float(default)
+
+
+def estimated_wait_seconds(people_ahead: int, open_counters: int, service_seconds: float) -> float:
+    """People ahead ÷ open counters serving the service × service time.
+
+    With no counter open the estimate assumes one will open, rather than
+    promising nothing.
+    """
+    return people_ahead / max(open_counters, 1) * service_seconds

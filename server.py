@@ -1,0 +1,180 @@
+"""Luot: the app factory, and ``python server.py`` to serve a demo office.
+
+``python server.py [--host 127.0.0.1] [--port 5000]`` serves HTTP and
+Socket.IO (with WebSocket) on the embedded default, SQLite, seeding the demo
+office unless ``LUOT_DEMO=0``. In production gunicorn imports
+``server:create_app()`` (see deploy/ and the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from flask import Flask, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
+
+import config
+from queueing.database import Database
+from queueing.schema import ensure_schema
+
+log = logging.getLogger("luot")
+
+
+def _async_mode() -> str:
+    """gevent when gunicorn's gevent worker has patched the standard library,
+    else threads (``python server.py``, tests)."""
+    try:
+        from gevent import monkey
+
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    except ImportError:
+        pass
+    return "threading"
+
+
+def _cors_origins(value: str) -> Any:
+    if value == "*":
+        return "*"
+    if value:
+        return [origin.strip() for origin in value.split(",") if origin.strip()]
+    # None: Socket.IO accepts only the app's own origin.
+    return None
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.from_environment(demo_default=False))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    if app.config["SECRET_KEY"] == config.DEVELOPMENT_SECRET_KEY and not (
+        app.config["LUOT_DEMO"]
+        or app.config["DEBUG"]
+        or app.config.get("TESTING")
+        # ``flask --app server <command>`` serves nothing: no secret needed.
+        or click.get_current_context(silent=True) is not None
+    ):
+        raise RuntimeError(
+            "LUOT_SECRET_KEY is not set: set it to a long random string "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+    )
+
+    if not app.config["DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "luot.db")
+    database = Database(app.config["DATABASE_URL"])
+    app.extensions["luot.database"] = database
+    ensure_schema(database, app.config.get("LUOT_SCHEMA", "migrate"))
+
+    if app.config["LUOT_PROXY_COUNT"]:
+        count = app.config["LUOT_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+        )
+
+    _import_socket_handlers()
+    _init_extensions(app)
+    _register_areas(app)
+
+    if app.config["LUOT_DEMO"]:
+        _seed_demo(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from web.extensions import limiter, login_manager, socketio
+
+    message_queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
+    storage = app.config["LUOT_RATE_LIMIT_STORAGE"]
+    if not storage:
+        storage = (
+            message_queue if message_queue and message_queue.startswith("redis") else "memory://"
+        )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "counter.login"
+    socketio.init_app(
+        app,
+        message_queue=message_queue,
+        async_mode=_async_mode(),
+        cors_allowed_origins=_cors_origins(app.config["LUOT_CORS_ORIGINS"]),
+        json=app.json,  # type: ignore[arg-type]
+    )
+
+
+def _import_socket_handlers() -> None:
+    """Import the Socket.IO handlers before ``socketio.init_app``: handlers
+    declared while no server exists are kept and bound to every app made
+    (each test makes its own)."""
+    import counter.sockets  # noqa: F401
+    import display.sockets  # noqa: F401
+    import kiosk.sockets  # noqa: F401
+
+
+def _register_areas(app: Flask) -> None:
+    from api.routes import bp as api_bp
+    from kiosk.routes import bp as kiosk_bp
+    from web import cli, errors
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(kiosk_bp)
+    errors.register(app)
+    cli.register(app)
+
+    @app.get("/")
+    def home() -> Response:
+        return redirect(url_for("kiosk.kiosk_home"))
+
+
+def _seed_demo(app: Flask) -> None:
+    from queueing.demo import seed_demo
+
+    database: Database = app.extensions["luot.database"]
+    now = datetime.now(UTC)
+    database.write(lambda session: seed_demo(session, now, timezone=app.config["LUOT_TIMEZONE"]))
+
+
+def start_background_jobs(app: Flask) -> None:
+    """Close days at local midnight, in the serving process only."""
+    from web.extensions import socketio
+    from web.jobs import day_close_loop
+
+    socketio.start_background_task(day_close_loop, app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve Luot (HTTP and Socket.IO).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("LUOT_DEMO", "1")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app()
+    start_background_jobs(app)
+    from web.extensions import socketio
+
+    log.info("Luot serving on http://%s:%s/", args.host, args.port)
+    socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, log_output=False)
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "luot-main"
+    main()

@@ -1,0 +1,96 @@
+"""Numbers and calls under real concurrency, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter as Tally
+
+from sqlalchemy import select
+
+from queueing import operations as ops
+from queueing.models import Ticket
+from queueing.operations import Actor
+
+ISSUERS = 8
+TICKETS_PER_ISSUER = 25
+SERVICES = ("HT", "DD", "KD")
+
+
+def test_issuing_and_calling_at_once_gives_unique_gapless_numbers_and_single_calls(
+    db, office, counters, clock
+):
+    issued: list[int] = []
+    called: list[int] = []
+    errors: list[BaseException] = []
+    issuing_done = threading.Event()
+    start = threading.Barrier(ISSUERS + len(counters))
+    lock = threading.Lock()
+
+    def issuer(index: int) -> None:
+        try:
+            start.wait()
+            for n in range(TICKETS_PER_ISSUER):
+                service = SERVICES[(index + n) % len(SERVICES)]
+                ticket, _ = db.write(
+                    lambda s, service=service: ops.issue_ticket(
+                        s, office.id, service, clock(), Actor("public")
+                    )
+                )
+                with lock:
+                    issued.append(ticket.id)
+        except BaseException as error:  # reported below, with the thread's name
+            errors.append(error)
+
+    def caller(counter_id: int) -> None:
+        try:
+            start.wait()
+            while True:
+                ticket = db.write(
+                    lambda s: ops.call_next(s, counter_id, clock(), Actor(f"counter:{counter_id}"))
+                )
+                if ticket is None:
+                    if issuing_done.is_set():
+                        # One more look: the last tickets may have landed
+                        # between this call and the flag.
+                        ticket = db.write(
+                            lambda s: ops.call_next(s, counter_id, clock(), Actor("x"))
+                        )
+                        if ticket is None:
+                            return
+                    else:
+                        continue
+                with lock:
+                    called.append(ticket.id)
+                db.write(lambda s: ops.finish(s, counter_id, clock(), Actor("x")))
+        except BaseException as error:
+            errors.append(error)
+
+    issuers = [threading.Thread(target=issuer, args=(i,)) for i in range(ISSUERS)]
+    callers = [threading.Thread(target=caller, args=(c.id,)) for c in counters]
+    for thread in issuers + callers:
+        thread.start()
+    for thread in issuers:
+        thread.join(timeout=120)
+    issuing_done.set()
+    for thread in callers:
+        thread.join(timeout=120)
+
+    assert errors == []
+    total = ISSUERS * TICKETS_PER_ISSUER
+    assert len(issued) == total
+    with db.read() as session:
+        rows = session.execute(
+            select(Ticket.service_id, Ticket.number, Ticket.call_count, Ticket.state)
+        ).all()
+    assert len(rows) == total
+    numbers_per_service: dict[int, list[int]] = {}
+    for service_id, number, _calls, _state in rows:
+        numbers_per_service.setdefault(service_id, []).append(number)
+    for numbers in numbers_per_service.values():
+        # Unique and gap-free: exactly 1..n.
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
+    # Every ticket called exactly once, by exactly one counter.
+    assert sorted(called) == sorted(issued)
+    assert max(Tally(called).values()) == 1
+    assert {calls for _s, _n, calls, _st in rows} == {1}
+    assert {state for _s, _n, _c, state in rows} == {"done"}

@@ -1,0 +1,419 @@
+"""The use cases against a real database, with an injected clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from queueing import operations as ops
+from queueing.errors import Invalid, WrongState
+from queueing.models import Counter, CounterService, Event, Office, Service, Ticket
+from queueing.operations import Actor
+
+CLERK = Actor("user:1", clerk_id=None)
+
+
+@pytest.fixture
+def issue(db, office, clock):
+    def issue_one(service: str = "HT", **options):
+        ticket, _created = db.write(
+            lambda s: ops.issue_ticket(s, office.id, service, clock(), Actor("public"), **options)
+        )
+        return ticket
+
+    return issue_one
+
+
+@pytest.fixture
+def act(db, clock):
+    """``act(ops.call_next, counter_id, ...)`` runs a use case now."""
+
+    def run(operation, *args, **kwargs):
+        return db.write(lambda s: operation(s, *args, clock(), CLERK, **kwargs))
+
+    return run
+
+
+def state_of(db, ticket_id):
+    with db.read() as session:
+        return session.get(Ticket, ticket_id)
+
+
+def events(db, kind=None):
+    with db.read() as session:
+        query = select(Event).order_by(Event.id)
+        if kind:
+            query = query.where(Event.kind == kind)
+        return list(session.scalars(query))
+
+
+def test_issue_numbers_each_service_from_one(issue):
+    assert [issue("HT").code for _ in range(3)] == ["A001", "A002", "A003"]
+    assert issue("DD").code == "B001"
+
+
+def test_issue_records_an_issued_event(db, issue):
+    ticket = issue("KD", priority="elderly", channel="kiosk")
+    (event,) = events(db, "issued")
+    assert event.ticket_id == ticket.id
+    assert event.data == {
+        "service": "KD",
+        "code": "C001",
+        "priority": "elderly",
+        "channel": "kiosk",
+    }
+
+
+def test_issue_unknown_service_is_invalid_and_takes_no_number(db, issue):
+    with pytest.raises(Invalid) as error:
+        issue("XX")
+    assert error.value.code == "unknown_service"
+    assert issue("HT").number == 1
+
+
+def test_issue_unknown_priority_is_invalid(issue):
+    with pytest.raises(Invalid) as error:
+        issue("HT", priority="vip")
+    assert error.value.code == "unknown_priority"
+
+
+def test_numbering_restarts_at_local_midnight(issue, clock):
+    # 23:59 local, then 00:01 local the next day.
+    clock.moment = clock.moment.replace(hour=16, minute=59)
+    assert issue().code == "A001"
+    assert issue().code == "A002"
+    clock.advance(120)
+    assert issue().code == "A001"
+
+
+def test_daily_cap_refuses_and_leaves_no_gap(db, office, services, issue):
+    def set_cap(session):
+        session.get(Service, services["HT"].id).daily_cap = 2
+
+    db.write(set_cap)
+    issue()
+    issue()
+    with pytest.raises(WrongState) as error:
+        issue()
+    assert error.value.code == "daily_cap_reached"
+
+    def raise_cap(session):
+        session.get(Service, services["HT"].id).daily_cap = 3
+
+    db.write(raise_cap)
+    assert issue().number == 3
+
+
+def test_number_range_without_wrap_runs_out(db, services, issue):
+    def narrow(session):
+        service = session.get(Service, services["DD"].id)
+        service.number_start, service.number_end, service.is_number_wrapping = 1, 2, False
+
+    db.write(narrow)
+    assert [issue("DD").code for _ in range(2)] == ["B1", "B2"]
+    with pytest.raises(WrongState) as error:
+        issue("DD")
+    assert error.value.code == "numbers_exhausted"
+
+
+def test_outside_issuing_hours_is_refused(db, services, issue):
+    def hours(session):
+        service = session.get(Service, services["HT"].id)
+        service.issue_from, service.issue_until = "13:00", "16:00"
+
+    db.write(hours)
+    with pytest.raises(WrongState) as error:
+        issue("HT")
+    assert error.value.code == "outside_issuing_hours"
+
+
+def test_idempotency_key_returns_the_same_ticket(issue):
+    first = issue(idempotency=("addr:1", "k-1"))
+    again = issue(idempotency=("addr:1", "k-1"))
+    other_client = issue(idempotency=("addr:2", "k-1"))
+    assert again.id == first.id
+    assert other_client.id != first.id
+
+
+def test_idempotency_key_reused_for_another_service_is_invalid(issue):
+    issue("HT", idempotency=("addr:1", "k-1"))
+    with pytest.raises(Invalid) as error:
+        issue("DD", idempotency=("addr:1", "k-1"))
+    assert error.value.code == "idempotency_key_reused"
+
+
+def test_idempotency_key_expires_after_a_day(issue, clock):
+    first = issue(idempotency=("addr:1", "k-1"))
+    clock.advance(timedelta(hours=24, seconds=1).total_seconds())
+    assert issue(idempotency=("addr:1", "k-1")).id != first.id
+
+
+def test_call_next_is_first_come_first_served(issue, act, counters):
+    first, second = issue("HT"), issue("DD")
+    called = act(ops.call_next, counters[0].id)
+    assert called.id == first.id
+    assert called.state == "called"
+    assert called.counter_id == counters[0].id
+    assert called.call_count == 1
+    assert act(ops.call_next, counters[1].id).id == second.id
+
+
+def test_call_next_returns_none_when_nobody_waits(act, counters):
+    assert act(ops.call_next, counters[0].id) is None
+
+
+def test_call_next_calls_priority_first(issue, act, counters):
+    issue("HT")
+    elderly = issue("HT", priority="elderly")
+    assert act(ops.call_next, counters[0].id).id == elderly.id
+
+
+def test_call_next_follows_priority_ratio(db, office, issue, act, counters):
+    def ratio(session):
+        session.get(Office, office.id).priority_ratio = 2
+
+    db.write(ratio)
+    normal = [issue("HT") for _ in range(3)]
+    priority = issue("HT", priority="pregnancy")
+    counter = counters[0].id
+    order = []
+    for _ in range(4):
+        ticket = act(ops.call_next, counter)
+        order.append(ticket.id)
+        act(ops.finish, counter)
+    assert order == [normal[0].id, normal[1].id, priority.id, normal[2].id]
+
+
+def test_call_next_only_serves_the_counters_services(db, issue, act, counters, services):
+    def only_land(session):
+        counter = session.get(Counter, counters[0].id)
+        counter.service_links = [CounterService(service_id=services["DD"].id)]
+
+    db.write(only_land)
+    issue("HT")
+    land = issue("DD")
+    assert act(ops.call_next, counters[0].id).id == land.id
+    assert act(ops.finish, counters[0].id).state == "done"
+    assert act(ops.call_next, counters[0].id) is None
+
+
+def test_call_next_refused_while_current_ticket_is_unfinished(issue, act, counters):
+    issue()
+    issue()
+    act(ops.call_next, counters[0].id)
+    with pytest.raises(WrongState) as error:
+        act(ops.call_next, counters[0].id)
+    assert error.value.code == "counter_busy"
+
+
+def test_call_next_refused_at_paused_counter(issue, act, counters):
+    issue()
+    act(ops.pause_counter, counters[0].id, reason="Nghỉ giải lao")
+    with pytest.raises(WrongState) as error:
+        act(ops.call_next, counters[0].id)
+    assert error.value.code == "counter_not_open"
+
+
+def test_recall_increments_call_count(db, issue, act, counters):
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    recalled = act(ops.recall, counters[0].id)
+    assert recalled.id == ticket.id
+    assert recalled.call_count == 2
+    assert [e.data["call_count"] for e in events(db, "recalled")] == [2]
+
+
+def test_start_and_finish_record_times_and_outcome(issue, act, counters, clock):
+    issue()
+    called_at = clock()
+    act(ops.call_next, counters[0].id)
+    clock.advance(30)
+    act(ops.start_service, counters[0].id)
+    clock.advance(240)
+    done = act(ops.finish, counters[0].id, outcome="more_documents")
+    assert done.state == "done"
+    assert done.first_called_at == called_at
+    assert (done.started_at - called_at).total_seconds() == 30
+    assert (done.finished_at - done.started_at).total_seconds() == 240
+    assert done.outcome == "more_documents"
+
+
+def test_finish_with_unknown_outcome_changes_nothing(db, issue, act, counters):
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    with pytest.raises(Invalid):
+        act(ops.finish, counters[0].id, outcome="lost")
+    assert state_of(db, ticket.id).state == "called"
+
+
+def test_finish_without_current_ticket_is_wrong_state(act, counters):
+    with pytest.raises(WrongState) as error:
+        act(ops.finish, counters[0].id)
+    assert error.value.code == "no_current_ticket"
+
+
+def test_no_show_needs_a_recall_first(issue, act, counters):
+    issue()
+    act(ops.call_next, counters[0].id)
+    with pytest.raises(WrongState) as error:
+        act(ops.mark_no_show, counters[0].id)
+    assert error.value.code == "recall_limit_not_reached"
+    act(ops.recall, counters[0].id)
+    assert act(ops.mark_no_show, counters[0].id).state == "no_show"
+
+
+def test_no_show_returns_to_queue_within_window(db, issue, act, counters, clock):
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    act(ops.recall, counters[0].id)
+    act(ops.mark_no_show, counters[0].id)
+    clock.advance(29 * 60)
+    returned = act(ops.return_to_queue, ticket.id)
+    assert returned.state == "waiting"
+    assert act(ops.call_next, counters[1].id).id == ticket.id
+
+
+def test_no_show_cannot_return_after_window(issue, act, counters, clock):
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    act(ops.recall, counters[0].id)
+    act(ops.mark_no_show, counters[0].id)
+    clock.advance(31 * 60)
+    with pytest.raises(WrongState) as error:
+        act(ops.return_to_queue, ticket.id)
+    assert error.value.code == "return_window_passed"
+
+
+def test_park_frees_the_counter_and_the_ticket_can_be_called_back(issue, act, counters):
+    parked = issue()
+    other = issue()
+    act(ops.call_next, counters[0].id)
+    assert act(ops.park, counters[0].id).state == "parked"
+    assert act(ops.call_next, counters[0].id).id == other.id
+    act(ops.finish, counters[0].id)
+    called_back = act(ops.call_ticket, counters[0].id, parked.id)
+    assert called_back.state == "called"
+    assert called_back.call_count == 2
+
+
+def test_call_chosen_ticket_skips_the_line(issue, act, counters):
+    issue()
+    chosen = issue()
+    assert act(ops.call_ticket, counters[0].id, chosen.id).id == chosen.id
+
+
+def test_call_chosen_ticket_already_called_is_wrong_state(issue, act, counters):
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    with pytest.raises(WrongState):
+        act(ops.call_ticket, counters[1].id, ticket.id)
+
+
+def test_transfer_to_service_keeps_code_and_goes_to_head(db, issue, act, counters):
+    ticket = issue("HT")
+    waiting_land = issue("DD")
+    act(ops.call_next, counters[0].id)
+    leg = act(ops.transfer, counters[0].id, service_code="DD")
+    assert leg.code == ticket.code
+    assert leg.parent_id == ticket.id
+    assert leg.service.code == "DD"
+    assert state_of(db, ticket.id).state == "transferred"
+    # The transferred citizen goes before the one already waiting for land.
+    assert act(ops.call_next, counters[1].id).id == leg.id
+    act(ops.finish, counters[1].id)
+    assert act(ops.call_next, counters[1].id).id == waiting_land.id
+
+
+def test_transfer_to_counter_reserves_the_leg_for_it(issue, act, counters):
+    ticket = issue("HT")
+    act(ops.call_next, counters[0].id)
+    leg = act(ops.transfer, counters[0].id, target_counter_id=counters[2].id)
+    assert leg.code == ticket.code
+    assert act(ops.call_next, counters[1].id) is None
+    assert act(ops.call_next, counters[2].id).id == leg.id
+
+
+def test_transfer_needs_exactly_one_target(issue, act, counters):
+    issue()
+    act(ops.call_next, counters[0].id)
+    with pytest.raises(Invalid):
+        act(ops.transfer, counters[0].id)
+
+
+def test_cancel_a_waiting_ticket(issue, act, counters):
+    ticket = issue()
+    assert act(ops.cancel, ticket.id).state == "cancelled"
+    assert act(ops.call_next, counters[0].id) is None
+
+
+def test_rate_only_done_tickets_and_only_once(db, issue, act, counters, clock):
+    ticket = issue()
+    with pytest.raises(WrongState) as error:
+        db.write(lambda s: ops.rate(s, ticket.id, 5, clock(), Actor("public")))
+    assert error.value.code == "not_finished"
+    act(ops.call_next, counters[0].id)
+    act(ops.finish, counters[0].id)
+    rating = db.write(
+        lambda s: ops.rate(s, ticket.id, 2, clock(), Actor("public"), reasons=["long_wait"])
+    )
+    assert rating.score == 2
+    assert rating.counter_id == counters[0].id
+    with pytest.raises(WrongState) as error:
+        db.write(lambda s: ops.rate(s, ticket.id, 4, clock(), Actor("public")))
+    assert error.value.code == "already_rated"
+
+
+@pytest.mark.parametrize("score", [0, 6, -1])
+def test_rate_score_out_of_range_is_invalid(db, issue, score, clock):
+    ticket = issue()
+    with pytest.raises(Invalid):
+        db.write(lambda s: ops.rate(s, ticket.id, score, clock(), Actor("public")))
+
+
+def test_counter_open_pause_close(db, act, counters):
+    counter_id = counters[0].id
+    paused = act(ops.pause_counter, counter_id, reason="Họp giao ban")
+    assert (paused.state, paused.pause_reason) == ("paused", "Họp giao ban")
+    assert act(ops.open_counter, counter_id).state == "open"
+    assert act(ops.close_counter, counter_id).state == "closed"
+    kinds = [e.kind for e in events(db) if e.counter_id == counter_id]
+    assert kinds == ["counter_paused", "counter_opened", "counter_closed"]
+
+
+def test_close_counter_refused_while_serving(issue, act, counters):
+    issue()
+    act(ops.call_next, counters[0].id)
+    with pytest.raises(WrongState):
+        act(ops.close_counter, counters[0].id)
+
+
+def test_close_day_closes_open_tickets_flagged_inaccurate(db, office, issue, act, counters, clock):
+    waiting = issue()
+    serving = issue()
+    act(ops.call_ticket, counters[0].id, serving.id)
+    act(ops.start_service, counters[0].id)
+    finished = issue()
+    act(ops.call_ticket, counters[1].id, finished.id)
+    act(ops.finish, counters[1].id)
+    clock.advance(timedelta(days=1).total_seconds())
+    closed = db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system()))
+    assert closed == 2
+    assert (state_of(db, waiting.id).state, state_of(db, waiting.id).is_time_accurate) == (
+        "cancelled",
+        False,
+    )
+    assert (state_of(db, serving.id).state, state_of(db, serving.id).is_time_accurate) == (
+        "done",
+        False,
+    )
+    assert state_of(db, finished.id).is_time_accurate is True
+    with db.read() as session:
+        assert session.get(Counter, counters[0].id).current_ticket_id is None
+    assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 0
+
+
+def test_close_day_leaves_todays_tickets(db, office, issue, clock):
+    issue()
+    assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 0

@@ -1,0 +1,179 @@
+"""The queue rules as pure functions: no database, no clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from queueing import rules
+from queueing.rules import Candidate
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def candidate(id: int, minute: int, *, priority: bool = False, head: bool = False, level: int = 1):
+    return Candidate(
+        id=id,
+        is_priority=priority,
+        is_queue_head=head,
+        queued_at=T0 + timedelta(minutes=minute),
+        preference=level,
+    )
+
+
+def ids(ordered: list[Candidate]) -> list[int]:
+    return [c.id for c in ordered]
+
+
+def test_call_order_is_first_come_first_served():
+    line = [candidate(3, 2), candidate(1, 0), candidate(2, 1)]
+    assert ids(rules.call_order(line, priority_ratio=0, normal_streak=0)) == [1, 2, 3]
+
+
+def test_call_order_puts_priority_first_when_ratio_is_zero():
+    line = [candidate(1, 0), candidate(2, 1), candidate(3, 5, priority=True)]
+    assert ids(rules.call_order(line, priority_ratio=0, normal_streak=0)) == [3, 1, 2]
+
+
+def test_call_order_with_ratio_calls_normal_until_streak_reaches_ratio():
+    line = [candidate(1, 0), candidate(2, 1), candidate(3, 2, priority=True)]
+    assert ids(rules.call_order(line, priority_ratio=2, normal_streak=0))[0] == 1
+    assert ids(rules.call_order(line, priority_ratio=2, normal_streak=1))[0] == 1
+    assert ids(rules.call_order(line, priority_ratio=2, normal_streak=2))[0] == 3
+
+
+def test_call_order_with_ratio_takes_priority_when_no_normal_waits():
+    line = [candidate(7, 0, priority=True)]
+    assert ids(rules.call_order(line, priority_ratio=3, normal_streak=0)) == [7]
+
+
+def test_call_order_puts_queue_head_before_priority():
+    line = [candidate(1, 0, priority=True), candidate(2, 9, head=True)]
+    assert ids(rules.call_order(line, priority_ratio=0, normal_streak=0)) == [2, 1]
+    assert ids(rules.call_order(line, priority_ratio=2, normal_streak=0)) == [2, 1]
+
+
+def test_call_order_serves_lower_preference_level_first():
+    line = [candidate(1, 0, level=2), candidate(2, 5, level=1)]
+    assert ids(rules.call_order(line, priority_ratio=0, normal_streak=0)) == [2, 1]
+
+
+def test_next_normal_streak_counts_normal_calls_and_resets_on_priority():
+    assert rules.next_normal_streak(0, called_priority=False) == 1
+    assert rules.next_normal_streak(4, called_priority=True) == 0
+
+
+def test_number_for_sequence_counts_from_start():
+    assert rules.number_for_sequence(1, 1, 999, True) == 1
+    assert rules.number_for_sequence(25, 1001, 1999, True) == 1025
+
+
+def test_number_for_sequence_wraps_at_end():
+    assert rules.number_for_sequence(3, 1, 3, True) == 3
+    assert rules.number_for_sequence(4, 1, 3, True) == 1
+    assert rules.number_for_sequence(8, 1, 3, True) == 2
+
+
+def test_number_for_sequence_stops_at_end_without_wrap():
+    assert rules.number_for_sequence(3, 1, 3, False) == 3
+    assert rules.number_for_sequence(4, 1, 3, False) is None
+
+
+def test_ticket_code_pads_to_range_width():
+    assert rules.ticket_code("A", 12, 999) == "A012"
+    assert rules.ticket_code("", 1025, 1999) == "1025"
+    assert rules.ticket_code("B", 7, 99) == "B07"
+
+
+def test_service_day_is_local_date():
+    # 17:30 UTC on the 22nd is 00:30 on the 23rd in Ho Chi Minh City.
+    late = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)
+    assert rules.service_day(late, "Asia/Ho_Chi_Minh").isoformat() == "2026-11-23"
+    assert rules.service_day(late, "UTC").isoformat() == "2026-11-22"
+
+
+HOURS = {str(day): [["07:30", "11:30"], ["13:30", "17:00"]] for day in range(5)}
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "utc_minute", "expected"),
+    [
+        (2, 0, None),  # 09:00 local
+        (0, 29, "office_closed"),  # 07:29 local
+        (0, 30, None),  # 07:30 local
+        (5, 0, "office_closed"),  # 12:00 local, lunch
+        (10, 0, "office_closed"),  # 17:00 local
+    ],
+)
+def test_issuing_closed_reason_follows_opening_hours(utc_hour, utc_minute, expected):
+    now = datetime(2026, 11, 23, utc_hour, utc_minute, tzinfo=UTC)  # a Monday
+    assert rules.issuing_closed_reason(now, "Asia/Ho_Chi_Minh", HOURS, [], None, None) == expected
+
+
+def test_issuing_closed_on_weekend_and_holiday():
+    saturday = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+    assert rules.issuing_closed_reason(saturday, "Asia/Ho_Chi_Minh", HOURS, [], None, None) == (
+        "office_closed"
+    )
+    monday = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    assert (
+        rules.issuing_closed_reason(monday, "Asia/Ho_Chi_Minh", HOURS, ["2026-11-23"], None, None)
+        == "holiday"
+    )
+
+
+def test_issuing_closed_outside_service_issuing_hours():
+    monday_0900 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    tz = "Asia/Ho_Chi_Minh"
+    assert rules.issuing_closed_reason(monday_0900, tz, {}, [], "09:30", None) == (
+        "outside_issuing_hours"
+    )
+    assert rules.issuing_closed_reason(monday_0900, tz, {}, [], "08:00", "09:00") == (
+        "outside_issuing_hours"
+    )
+    assert rules.issuing_closed_reason(monday_0900, tz, {}, [], "08:00", "09:01") is None
+
+
+def test_no_show_needs_the_recalls():
+    assert not rules.may_mark_no_show(call_count=1, recall_limit=1)
+    assert rules.may_mark_no_show(call_count=2, recall_limit=1)
+    assert rules.may_mark_no_show(call_count=1, recall_limit=0)
+
+
+def test_no_show_return_window():
+    assert rules.may_return_no_show(T0, T0 + timedelta(minutes=30), 30)
+    assert not rules.may_return_no_show(T0, T0 + timedelta(minutes=30, seconds=1), 30)
+
+
+def test_smoothed_service_seconds_uses_default_without_history():
+    assert rules.smoothed_service_seconds([], 300) == 300.0
+
+
+def test_smoothed_service_seconds_blends_default_while_history_is_thin():
+    # One sample of 100 s: 1/5 of it, 4/5 of the default.
+    assert rules.smoothed_service_seconds([100], 300) == pytest.approx(260.0)
+
+
+def test_smoothed_service_seconds_leans_to_recent_samples():
+    # 0.3 weight on each newer sample: 100,100,100,100 then 200.
+    value = rules.smoothed_service_seconds([100, 100, 100, 100, 200], 999)
+    assert value == pytest.approx(130.0)
+
+
+def test_estimated_wait_divides_people_by_open_counters():
+    assert rules.estimated_wait_seconds(6, 3, 120.0) == pytest.approx(240.0)
+    assert rules.estimated_wait_seconds(0, 3, 120.0) == 0.0
+
+
+def test_estimated_wait_assumes_one_counter_when_none_is_open():
+    assert rules.estimated_wait_seconds(2, 0, 100.0) == pytest.approx(200.0)
+
+
+def test_transitions():
+    assert rules.transition("waiting", "call") == "called"
+    assert rules.transition("called", "start") == "serving"
+    assert rules.transition("serving", "recall") == "serving"
+    assert rules.transition("done", "finish") is None
+    assert rules.transition("waiting", "no_show") is None
+    assert rules.transition("no_show", "return") == "waiting"

@@ -1,0 +1,153 @@
+"""Socket.IO namespaces through Flask-SocketIO's test clients."""
+
+from __future__ import annotations
+
+import pytest
+
+from web.extensions import socketio
+
+
+def received(client, name, namespace):
+    return [m["args"][0] for m in client.get_received(namespace) if m["name"] == name]
+
+
+@pytest.fixture
+def display(app, client):
+    return socketio.test_client(app, namespace="/display", flask_test_client=client)
+
+
+def test_display_gets_queue_state_on_connect(display):
+    (state,) = received(display, "queue_state", "/display")
+    assert [c["number"] for c in state["counters"]] == [1, 2, 3]
+    assert {s["code"] for s in state["services"]} == {"HT", "DD", "KD", "LD"}
+
+
+def test_display_hears_a_call_and_queue_changes(app, client, display, auth):
+    display.get_received("/display")
+    client.post("/api/v1/tickets", json={"service": "HT"})
+    (changed,) = received(display, "queue_changed", "/display")
+    assert changed["services"][0]["waiting"] == 1
+    client.post("/api/v1/counters/2/call-next", headers=auth("clerk"))
+    messages = display.get_received("/display")
+    calls = [m["args"][0] for m in messages if m["name"] == "ticket_called"]
+    assert len(calls) == 1
+    assert calls[0]["ticket"]["code"] == "A001"
+    assert calls[0]["counter"]["number"] == 2
+    assert calls[0]["call_count"] == 1
+
+
+def test_limited_display_hears_only_its_counters(app, client, auth):
+    limited = socketio.test_client(
+        app, namespace="/display", auth={"counters": [1]}, flask_test_client=client
+    )
+    limited.get_received("/display")
+    clerk = auth("clerk")
+    client.post("/api/v1/tickets", json={"service": "HT"})
+    client.post("/api/v1/tickets", json={"service": "HT"})
+    client.post("/api/v1/counters/2/call-next", headers=clerk)
+    assert received(limited, "ticket_called", "/display") == []
+    client.post("/api/v1/counters/1/call-next", headers=clerk)
+    calls = received(limited, "ticket_called", "/display")
+    assert [c["counter"]["number"] for c in calls] == [1]
+
+
+def test_display_with_bad_counters_is_refused(app, client):
+    refused = socketio.test_client(
+        app, namespace="/display", auth={"counters": "all"}, flask_test_client=client
+    )
+    assert not refused.is_connected("/display")
+
+
+def test_counter_connection_without_login_is_refused(app, client):
+    anonymous = socketio.test_client(app, namespace="/counter", flask_test_client=client)
+    assert not anonymous.is_connected("/counter")
+    bad = socketio.test_client(
+        app, namespace="/counter", auth={"token": "nope"}, flask_test_client=client
+    )
+    assert not bad.is_connected("/counter")
+
+
+@pytest.fixture
+def terminal(app, client, make_token):
+    connection = socketio.test_client(
+        app, namespace="/counter", auth={"token": make_token("clerk")}, flask_test_client=client
+    )
+    assert connection.is_connected("/counter")
+    return connection
+
+
+def test_terminal_actions_ack_with_the_ticket(client, terminal):
+    client.post("/api/v1/tickets", json={"service": "DD"})
+    called = terminal.emit("call_next", {"counter": 3}, namespace="/counter", callback=True)
+    assert called["ok"] is True
+    assert (called["ticket"]["code"], called["ticket"]["state"]) == ("B001", "called")
+    recalled = terminal.emit("recall", {"counter": 3}, namespace="/counter", callback=True)
+    assert recalled["ticket"]["call_count"] == 2
+    started = terminal.emit("start", {"counter": 3}, namespace="/counter", callback=True)
+    assert started["ticket"]["state"] == "serving"
+    done = terminal.emit(
+        "finish", {"counter": 3, "outcome": "referred"}, namespace="/counter", callback=True
+    )
+    assert (done["ticket"]["state"], done["ticket"]["outcome"]) == ("done", "referred")
+    paused = terminal.emit(
+        "pause", {"counter": 3, "reason": "Nghỉ"}, namespace="/counter", callback=True
+    )
+    assert paused["counter"]["state"] == "paused"
+    assert client.get("/api/v1/counters").get_json()["counters"][2]["state"] == "paused"
+
+
+def test_terminal_park_call_transfer_return(client, terminal):
+    first = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    terminal.emit("call_next", {"counter": 1}, namespace="/counter", callback=True)
+    parked = terminal.emit("park", {"counter": 1}, namespace="/counter", callback=True)
+    assert parked["ticket"]["state"] == "parked"
+    returned = terminal.emit(
+        "return", {"counter": 1, "ticket": first["id"]}, namespace="/counter", callback=True
+    )
+    assert returned["ticket"]["state"] == "waiting"
+    called = terminal.emit(
+        "call", {"counter": 1, "ticket": first["id"]}, namespace="/counter", callback=True
+    )
+    assert called["ticket"]["id"] == first["id"]
+    moved = terminal.emit(
+        "transfer", {"counter": 1, "target_counter": 2}, namespace="/counter", callback=True
+    )
+    assert (moved["ok"], moved["ticket"]["code"]) == (True, "A001")
+
+
+def test_terminal_errors_are_acked_not_raised(terminal):
+    busy = terminal.emit("finish", {"counter": 1}, namespace="/counter", callback=True)
+    assert busy == {
+        "ok": False,
+        "error": {"code": "no_current_ticket", "message": "this counter has no current ticket"},
+    }
+    for payload in (None, "x", [], {"counter": "one"}, {"counter": True}, {"counter": -4}):
+        ack = terminal.emit("call_next", payload, namespace="/counter", callback=True)
+        assert ack["ok"] is False
+        assert ack["error"]["code"] in {"malformed_request", "invalid_field"}
+    missing = terminal.emit("call_next", {"counter": 77}, namespace="/counter", callback=True)
+    assert missing["error"]["code"] == "counter_not_found"
+
+
+def test_ticket_namespace_follows_one_ticket(app, client, auth):
+    mine = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    other = client.post("/api/v1/tickets", json={"service": "DD"}).get_json()
+    phone = socketio.test_client(
+        app, namespace="/ticket", auth={"ticket": mine["id"]}, flask_test_client=client
+    )
+    (first,) = received(phone, "ticket_updated", "/ticket")
+    assert (first["id"], first["state"]) == (mine["id"], "waiting")
+    clerk = auth("clerk")
+    client.post(f"/api/v1/counters/1/call/{other['id']}", headers=clerk)
+    assert all(u["id"] == mine["id"] for u in received(phone, "ticket_updated", "/ticket"))
+    client.post(f"/api/v1/counters/2/call/{mine['id']}", headers=clerk)
+    updates = received(phone, "ticket_updated", "/ticket")
+    assert updates[-1]["state"] == "called"
+    assert updates[-1]["counter"] == 2
+
+
+def test_ticket_namespace_refuses_unknown_ticket(app, client):
+    phone = socketio.test_client(
+        app, namespace="/ticket", auth={"ticket": 987654}, flask_test_client=client
+    )
+    assert not phone.is_connected("/ticket")

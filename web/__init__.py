@@ -1,0 +1,1 @@
+"""What the areas (kiosk, display, counter, manager, api) share on the web side."""

@@ -1,0 +1,132 @@
+"""Who is asking: API tokens, logged-in users, and what their role allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request
+from flask_login import UserMixin, current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from queueing import accounts
+from queueing.errors import Invalid, NotAllowed, NotAuthenticated, NotFound
+from queueing.models import Office, User
+from queueing.operations import Actor
+
+from .context import database
+from .extensions import login_manager
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A logged-in user or an API token, with its role and office."""
+
+    kind: str
+    id: int
+    role: str
+    #: None for an installation-wide user or token.
+    office_id: int | None
+    name: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(f"{self.kind}:{self.id}", clerk_id=self.id if self.kind == "user" else None)
+
+    def allows(self, role: str) -> bool:
+        return accounts.role_allows(self.role, role)
+
+
+class LoginUser(UserMixin):
+    """The session's user as Flask-Login holds it."""
+
+    def __init__(self, user: User) -> None:
+        self.id = user.id
+        self.username = user.username
+        self.role = user.role
+        self.office_id = user.office_id
+        self.display_name = user.display_name or user.username
+
+    def principal(self) -> Principal:
+        return Principal("user", self.id, self.role, self.office_id, self.display_name)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> LoginUser | None:
+    if not user_id.isdigit():
+        return None
+    with database().read() as session:
+        user = session.get(User, int(user_id))
+        if user is None or not user.is_active:
+            return None
+        return LoginUser(user)
+
+
+def current_principal() -> Principal | None:
+    """The token of the Authorization header, else the logged-in user.
+
+    A request that sends a bad token is refused even when a session exists,
+    so an integration's misconfiguration shows at once.
+    """
+    if "luot_principal" in g:
+        principal: Principal | None = g.luot_principal
+        return principal
+    principal = None
+    header = request.headers.get("Authorization")
+    if header is not None:
+        principal = principal_for_token(_bearer(header))
+    elif current_user.is_authenticated:
+        principal = current_user.principal()
+    g.luot_principal = principal
+    return principal
+
+
+def _bearer(header: str) -> str:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("use 'Authorization: Bearer TOKEN'", "bad_authorization")
+    return token.strip()
+
+
+def principal_for_token(token: str) -> Principal:
+    with database().read() as session:
+        row = accounts.find_token(session, token)
+        if row is None:
+            raise NotAuthenticated("the token is unknown or revoked", "bad_token")
+        return Principal("token", row.id, row.role, row.office_id, row.name)
+
+
+def require(role: str) -> Principal:
+    principal = current_principal()
+    if principal is None:
+        raise NotAuthenticated("log in or send a token", "unauthorized")
+    if not principal.allows(role):
+        raise NotAllowed(f"this needs the {role} role", "forbidden")
+    return principal
+
+
+def resolve_office(session: Session, code: str | None, principal: Principal | None) -> Office:
+    """The office a request is about: named, the principal's, or the only one."""
+    if code is not None:
+        if not isinstance(code, str):
+            raise Invalid("office must be an office code", "invalid_office")
+        office = session.scalar(select(Office).where(Office.code == code))
+        if office is None:
+            raise NotFound(f"no office with code {code!r}", "office_not_found")
+    elif principal is not None and principal.office_id is not None:
+        office = session.get(Office, principal.office_id)
+        assert office is not None
+    else:
+        if session.scalar(select(func.count(Office.id))) != 1:
+            office = None
+        else:
+            office = session.scalar(select(Office))
+        if office is None:
+            raise Invalid("name the office: this installation has several", "office_required")
+    check_office(principal, office.id)
+    return office
+
+
+def check_office(principal: Principal | None, office_id: int) -> None:
+    if principal is not None and principal.office_id not in (None, office_id):
+        raise NotAllowed("this belongs to another office", "other_office")

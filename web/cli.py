@@ -1,0 +1,101 @@
+"""``flask --app server ...`` commands for administrators and integrators."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queueing import accounts, operations
+from queueing.demo import seed_demo
+from queueing.errors import QueueError
+from queueing.models import ROLES, Office
+from queueing.operations import Actor
+
+from .context import database, write
+from .context import now as current_time
+
+
+def _office_id(session: Session, code: str | None) -> int | None:
+    if code is None:
+        return None
+    office = session.scalar(select(Office).where(Office.code == code))
+    if office is None:
+        raise click.ClickException(f"no office with code {code!r}")
+    return int(office.id)
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-api-token")
+    @click.argument("name")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--office", "office_code", default=None, help="Office code (default: all).")
+    def create_api_token(name: str, role: str, office_code: str | None) -> None:
+        """Create an API token; the token is the last line printed."""
+        now = datetime.now(UTC)
+
+        def work(session: Session) -> str:
+            office_id = _office_id(session, office_code)
+            _row, token = accounts.create_token(session, name, role, now, office_id=office_id)
+            return token
+
+        token = database().write(work)
+        click.echo(f"Token {name!r} with role {role} created. It is shown only once:")
+        click.echo(token)
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--office", "office_code", default=None, help="Office code (default: all).")
+    @click.option("--name", "display_name", default="", help="Name shown on screens.")
+    @click.password_option()
+    def create_user(
+        username: str, role: str, office_code: str | None, display_name: str, password: str
+    ) -> None:
+        """Create a user who logs in to the counter, manager or admin pages."""
+        now = datetime.now(UTC)
+
+        def work(session: Session) -> None:
+            office_id = _office_id(session, office_code)
+            accounts.create_user(
+                session,
+                username,
+                password,
+                role,
+                now,
+                office_id=office_id,
+                display_name=display_name,
+            )
+
+        try:
+            database().write(work)
+        except QueueError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"User {username!r} with role {role} created.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Create the demo office (code DEMO) with its services, counters and users."""
+        now = datetime.now(UTC)
+        office = database().write(
+            lambda session: seed_demo(session, now, timezone=app.config["LUOT_TIMEZONE"])
+        )
+        click.echo(f"Demo office {office.code} is ready.")
+
+    @app.cli.command("close-day")
+    def close_day() -> None:
+        """Close tickets left open from earlier days (normally automatic at midnight)."""
+        now = current_time()
+        with database().read() as session:
+            office_ids = list(session.scalars(select(Office.id)))
+        total = 0
+        for office_id in office_ids:
+            total += write(
+                lambda session, office_id=office_id: operations.close_day(
+                    session, office_id, now, Actor.system()
+                )
+            )
+        click.echo(f"Closed {total} ticket(s) left open from earlier days.")

@@ -1,0 +1,78 @@
+"""One shape for every error: JSON for the API, a plain page for browsers.
+
+Bad input gets a 4xx with ``{"error": {"code", "message"}}`` and changes
+nothing; an unexpected fault is logged and answered with a 500 that shows
+no stack trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from queueing.database import DatabaseBusy
+from queueing.errors import QueueError
+
+HTTP_CODES = {
+    400: "malformed_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "wrong_state",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+HTTP_MESSAGES = {
+    404: "nothing is here",
+    405: "this method is not allowed here",
+    413: "the request body is too large",
+    429: "too many requests; wait a moment and try again",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, code: str, message: str) -> tuple[Any, int]:
+    if wants_json():
+        response: Response = jsonify({"error": {"code": code, "message": message}})
+        return response, status
+    return render_template("error.html", status=status, code=code, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(QueueError)
+    def on_queue_error(error: QueueError) -> tuple[Any, int]:
+        return error_response(error.status, error.code, error.message)
+
+    @app.errorhandler(HTTPException)
+    def on_http_error(error: HTTPException) -> tuple[Any, int]:
+        status = error.code or 500
+        code = HTTP_CODES.get(status, "error")
+        message = HTTP_MESSAGES.get(status) or (error.description or error.name)
+        if status == 429:
+            message = f"too many requests ({error.description}); wait a moment and try again"
+        return error_response(status, code, message)
+
+    @app.errorhandler(DatabaseBusy)
+    def on_busy(error: DatabaseBusy) -> tuple[Any, int]:
+        return error_response(503, "database_busy", str(error))
+
+    @app.errorhandler(Exception)
+    def on_unexpected(error: Exception) -> tuple[Any, int]:
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "something went wrong; nothing was changed")

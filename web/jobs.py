@@ -1,0 +1,46 @@
+"""Background work of a serving process."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Flask
+
+from queueing import operations
+from queueing.operations import Actor
+
+from .context import database, write
+from .extensions import socketio
+
+log = logging.getLogger("luot.jobs")
+
+
+def close_stale_days(app: Flask) -> int:
+    """Close tickets of earlier local days in every office; returns how many."""
+    with app.app_context():
+        now = datetime.now(UTC)
+        with database().read() as session:
+            office_ids = operations.offices_with_stale_tickets(session, now)
+        closed = 0
+        for office_id in office_ids:
+            closed += write(
+                lambda session, office_id=office_id: operations.close_day(
+                    session, office_id, now, Actor.system()
+                )
+            )
+        if closed:
+            log.info("closed %d ticket(s) left open from earlier days", closed)
+        return closed
+
+
+def day_close_loop(app: Flask) -> None:
+    """Runs for the life of the process: a day closes within a minute of
+    the office's local midnight, and at start-up after a night powered off."""
+    interval = float(app.config["LUOT_DAY_CLOSE_INTERVAL"])
+    while True:
+        try:
+            close_stale_days(app)
+        except Exception:
+            log.exception("closing the day failed; trying again in %.0f s", interval)
+        socketio.sleep(interval)
