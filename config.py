@@ -71,6 +71,9 @@ def from_environment(*, demo_default: bool) -> dict[str, Any]:
         # Socket.IO connections from other origins are refused unless listed
         # here (comma-separated), or "*" for any.
         "LUOT_CORS_ORIGINS": os.environ.get("LUOT_CORS_ORIGINS", "").strip(),
+        # Seconds over which changes are gathered before the office's full
+        # state is sent to screens again (calls are announced at once).
+        "LUOT_LIVE_COALESCE_SECONDS": _float("LUOT_LIVE_COALESCE_SECONDS", 0.1),
         # Seconds between checks for a day to close (local midnight).
         "LUOT_DAY_CLOSE_INTERVAL": _float("LUOT_DAY_CLOSE_INTERVAL", 60.0),
         # Largest request body accepted, in bytes.

@@ -5,7 +5,14 @@ Rooms:
 - ``display:<office>:counter:<id>`` — a display limited to some counters;
 - ``display:<office>:state`` — every display of the office (``queue_changed``);
 - ``counter:<office>`` — clerks' terminals of the office (``queue_changed``);
-- ``ticket:<id>`` — the citizen's page of one ticket (``ticket_updated``).
+- ``ticket:<id>`` — the citizen's page of one ticket (``ticket_updated``);
+- ``line:<service>`` — citizens' pages of the tickets waiting for a service
+  (``line_changed``: the order of the line, from which each page reads its
+  own position).
+
+A call is announced at once. The office's full state and the lines are
+recomputed at most once per ``LUOT_LIVE_COALESCE_SECONDS`` however many
+tickets are issued meanwhile, so a burst of issuing costs one recomputation.
 
 With ``SOCKETIO_MESSAGE_QUEUE`` set, Flask-SocketIO relays every emit
 through Redis to the clients of the other server processes.
@@ -13,21 +20,24 @@ through Redis to the clients of the other server processes.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queueing.models import WAITING, Counter, Event, Office, Ticket
+from queueing.models import Counter, Event, Office, Service, Ticket
 from queueing.queries import QueueView, counter_payload, queue_state, service_codes, ticket_payload
-from web.context import database, now, status_url
+from web import context
 from web.extensions import socketio
 
 #: Kinds of event that announce a ticket on the displays.
 CALL_EVENTS = frozenset({"called", "recalled"})
-#: Waiting tickets per service whose citizens' pages get a fresh position.
-POSITION_UPDATES = 50
+#: How many waiting tickets of a line ``line_changed`` lists, in order.
+LINE_LENGTH = 500
 
 
 def display_calls_room(office_id: int) -> str:
@@ -50,29 +60,40 @@ def ticket_room(ticket_id: int) -> str:
     return f"ticket:{ticket_id}"
 
 
+def line_room(service_id: int) -> str:
+    return f"line:{service_id}"
+
+
+class _Pending:
+    """Offices whose state is due to be recomputed, with their services."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.services: dict[int, set[int]] = {}
+
+
+_pending = _Pending()
+
+
 def publish(events: list[Event]) -> None:
     """Tell every interested client what ``events`` changed."""
     by_office: dict[int, list[Event]] = defaultdict(list)
     for event in events:
         by_office[event.office_id].append(event)
-    at = now()
-    with database().read() as session:
+    at = context.now()
+    base_url = context.public_base_url()
+    with context.database().read() as session:
         for office_id, office_events in by_office.items():
             office = session.get(Office, office_id)
-            if office is not None:
-                _publish_office(session, office, office_events, at)
-
-
-def _publish_office(session: Session, office: Office, events: list[Event], at: Any) -> None:
-    view = QueueView(session, office, at)
-    codes = service_codes(session, office.id)
-    for event in events:
-        if event.kind in CALL_EVENTS and event.ticket_id and event.counter_id:
-            _announce_call(session, view, event, codes)
-    state = queue_state(session, office, at, status_url)
-    socketio.emit("queue_changed", state, namespace="/display", to=display_state_room(office.id))
-    socketio.emit("queue_changed", state, namespace="/counter", to=counter_room(office.id))
-    _update_tickets(session, view, events)
+            if office is None:
+                continue
+            view = QueueView(session, office, at)
+            codes = service_codes(session, office.id)
+            for event in office_events:
+                if event.kind in CALL_EVENTS and event.ticket_id and event.counter_id:
+                    _announce_call(session, view, event, codes)
+            services = _update_tickets(session, view, office_events)
+            _schedule_state(office.id, services, base_url)
 
 
 def _announce_call(session: Session, view: QueueView, event: Event, codes: dict[int, str]) -> None:
@@ -81,8 +102,8 @@ def _announce_call(session: Session, view: QueueView, event: Event, codes: dict[
     if ticket is None or counter is None:
         return
     payload = {
-        "ticket": ticket_payload(view, ticket, status_url, counter),
-        "counter": counter_payload(view, counter, status_url, codes),
+        "ticket": ticket_payload(view, ticket, context.status_url, counter),
+        "counter": counter_payload(view, counter, context.status_url, codes),
         "call_count": event.data.get("call_count", ticket.call_count),
     }
     office_id = view.office.id
@@ -95,31 +116,93 @@ def _announce_call(session: Session, view: QueueView, event: Event, codes: dict[
     )
 
 
-def _update_tickets(session: Session, view: QueueView, events: list[Event]) -> None:
+def _update_tickets(session: Session, view: QueueView, events: list[Event]) -> set[int]:
+    """Send ``ticket_updated`` for the tickets the events touched; returns
+    the services whose lines moved."""
     touched: set[int] = set()
-    services: set[int] = set()
     for event in events:
         if event.ticket_id is not None:
             touched.add(event.ticket_id)
             new_leg = event.data.get("new_ticket_id")
             if isinstance(new_leg, int):
                 touched.add(new_leg)
+    services: set[int] = set()
+    if not touched:
+        return services
     for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(touched))):
         services.add(ticket.service_id)
-        _emit_ticket(view, ticket)
-    # Citizens further back moved up: refresh the first pages of each line.
+        socketio.emit(
+            "ticket_updated",
+            ticket_payload(view, ticket, context.status_url),
+            namespace="/ticket",
+            to=ticket_room(ticket.id),
+        )
+    return services
+
+
+def _schedule_state(office_id: int, services: set[int], base_url: str) -> None:
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    delay = float(app.config.get("LUOT_LIVE_COALESCE_SECONDS", 0.1))
+    if delay <= 0:
+        _emit_state(office_id, services, base_url)
+        return
+    with _pending.lock:
+        already = office_id in _pending.services
+        _pending.services.setdefault(office_id, set()).update(services)
+    if not already:
+        socketio.start_background_task(_emit_later, app, office_id, base_url, delay)
+
+
+def _emit_later(app: Flask, office_id: int, base_url: str, delay: float) -> None:
+    socketio.sleep(delay)
+    with _pending.lock:
+        # Taken out before computing: a change committed from now on
+        # schedules a fresh recomputation, so none is lost.
+        services = _pending.services.pop(office_id, set())
+    with app.app_context():
+        try:
+            _emit_state(office_id, services, base_url)
+        except Exception:
+            app.logger.exception("sending the state of office %s failed", office_id)
+
+
+def _emit_state(office_id: int, services: set[int], base_url: str) -> None:
+    at = context.now()
+
+    def status_url(ticket_id: int) -> str:
+        return f"{base_url}/t/{ticket_id}"
+
+    with context.database().read() as session:
+        office = session.get(Office, office_id)
+        if office is None:
+            return
+        state = queue_state(session, office, at, status_url)
+        socketio.emit(
+            "queue_changed", state, namespace="/display", to=display_state_room(office_id)
+        )
+        socketio.emit("queue_changed", state, namespace="/counter", to=counter_room(office_id))
+        _emit_lines(session, office, at, services)
+
+
+def line_payload(view: QueueView, service: Service) -> dict[str, Any]:
+    """A service's waiting line as a citizen's page needs it to place itself."""
+    figures = view.figures(service.id)
+    return {
+        "service": service.code,
+        "waiting": view.line(service.id)[:LINE_LENGTH],
+        "open_counters": figures.open_counters,
+        "service_seconds": round(figures.service_seconds, 1),
+    }
+
+
+def _emit_lines(session: Session, office: Office, at: datetime, services: set[int]) -> None:
+    view = QueueView(session, office, at)
     for service_id in services:
-        for ticket_id in view.figures(service_id).line[:POSITION_UPDATES]:
-            if ticket_id not in touched:
-                ticket = session.get(Ticket, ticket_id)
-                if ticket is not None and ticket.state == WAITING:
-                    _emit_ticket(view, ticket)
-
-
-def _emit_ticket(view: QueueView, ticket: Ticket) -> None:
-    socketio.emit(
-        "ticket_updated",
-        ticket_payload(view, ticket, status_url),
-        namespace="/ticket",
-        to=ticket_room(ticket.id),
-    )
+        service = session.get(Service, service_id)
+        if service is not None:
+            socketio.emit(
+                "line_changed",
+                line_payload(view, service),
+                namespace="/ticket",
+                to=line_room(service_id),
+            )

@@ -19,7 +19,9 @@ from web.sockets import refuse
 def on_connect(auth: Any = None) -> None:
     """The ticket page connects with ``{"ticket": ID}``.
 
-    It receives ``ticket_updated`` at once and at each change of that ticket.
+    It receives ``ticket_updated`` at once and at each change of that ticket,
+    and ``line_changed`` (the waiting line of its service, in order) when
+    the line moves.
     """
     try:
         ticket_id = auth.get("ticket") if isinstance(auth, dict) else None
@@ -32,7 +34,10 @@ def on_connect(auth: Any = None) -> None:
             office = session.get(Office, ticket.office_id)
             assert office is not None
             payload = ticket_payload(QueueView(session, office, now()), ticket, status_url)
+            service_id = ticket.service_id
     except QueueError as error:
         raise refuse(error) from None
     join_room(live.ticket_room(ticket_id))
+    # Its line's order comes as ``line_changed``, to follow the position.
+    join_room(live.line_room(service_id))
     emit("ticket_updated", payload)

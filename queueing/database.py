@@ -32,7 +32,7 @@ class DatabaseBusy(Exception):
     """The database stayed locked or kept conflicting; nothing was changed."""
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, is_writer: bool) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" below own the transaction boundaries.
@@ -46,10 +46,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front; readers see a WAL snapshot and
+        # never wait for a writer.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_writer else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, is_writer: bool = True) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -58,7 +60,7 @@ def make_engine(url: str) -> Engine:
             pool_size=10,
             max_overflow=30,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, is_writer=is_writer)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -82,6 +84,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # On SQLite reads get engines of their own, without BEGIN IMMEDIATE.
+        self.read_engine = (
+            make_engine(url, is_writer=False) if self.dialect == "sqlite" else self.engine
+        )
+        self.read_sessionmaker = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -90,7 +97,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reading; its objects stay readable after it closes."""
-        session = self.sessionmaker()
+        session = self.read_sessionmaker()
         try:
             yield session
         finally:
@@ -133,3 +140,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()

@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import rules
 from .models import (
     COUNTER_OPEN,
     DONE,
+    PRIORITY_NONE,
     WAITING,
     Counter,
     CounterService,
@@ -51,8 +52,13 @@ class ServiceFigures:
 
     service_seconds: float
     open_counters: int
-    #: Waiting tickets in line order (reserved legs excluded).
-    line: list[int]
+    #: Tickets waiting in the service's line (legs reserved for a counter
+    #: are in that counter's line instead).
+    waiting: int
+
+
+def _is_priority(column: Any) -> Any:
+    return column != PRIORITY_NONE
 
 
 class QueueView:
@@ -63,35 +69,49 @@ class QueueView:
         self.office = office
         self.now = now
         self._figures: dict[int, ServiceFigures] = {}
-        self._reserved_lines: dict[int, list[int]] = {}
+        self._lines: dict[int, list[int]] = {}
 
     def figures(self, service_id: int) -> ServiceFigures:
         if service_id not in self._figures:
+            waiting = self.session.scalar(
+                select(func.count(Ticket.id)).where(*self._line_conditions(service_id, None))
+            )
             self._figures[service_id] = ServiceFigures(
                 service_seconds=self._smoothed_service_seconds(service_id),
                 open_counters=self._open_counters(service_id),
-                line=self._line(
-                    Ticket.service_id == service_id, Ticket.reserved_counter_id.is_(None)
-                ),
+                waiting=int(waiting or 0),
             )
         return self._figures[service_id]
 
-    def _line(self, *conditions: Any) -> list[int]:
-        rows = self.session.execute(
-            select(Ticket.id, Ticket.priority, Ticket.is_queue_head, Ticket.queued_at).where(
-                Ticket.office_id == self.office.id, Ticket.state == WAITING, *conditions
-            )
-        ).all()
-        candidates = [
-            rules.Candidate(
-                id=row.id,
-                is_priority=rules.is_priority(row.priority),
-                is_queue_head=row.is_queue_head,
-                queued_at=row.queued_at,
-            )
-            for row in rows
-        ]
-        return [candidate.id for candidate in sorted(candidates, key=rules.waiting_order_key)]
+    def _line_conditions(self, service_id: int, reserved_counter_id: int | None) -> list[Any]:
+        conditions = [Ticket.office_id == self.office.id, Ticket.state == WAITING]
+        if reserved_counter_id is None:
+            conditions += [Ticket.service_id == service_id, Ticket.reserved_counter_id.is_(None)]
+        else:
+            conditions.append(Ticket.reserved_counter_id == reserved_counter_id)
+        return conditions
+
+    def line(self, service_id: int) -> list[int]:
+        """The waiting tickets of a service's line, in the order of the rules."""
+        if service_id not in self._lines:
+            rows = self.session.execute(
+                select(Ticket.id, Ticket.priority, Ticket.is_queue_head, Ticket.queued_at).where(
+                    *self._line_conditions(service_id, None)
+                )
+            ).all()
+            candidates = [
+                rules.Candidate(
+                    id=row.id,
+                    is_priority=rules.is_priority(row.priority),
+                    is_queue_head=row.is_queue_head,
+                    queued_at=row.queued_at,
+                )
+                for row in rows
+            ]
+            self._lines[service_id] = [
+                candidate.id for candidate in sorted(candidates, key=rules.waiting_order_key)
+            ]
+        return self._lines[service_id]
 
     def _open_counters(self, service_id: int) -> int:
         return int(
@@ -124,19 +144,38 @@ class QueueView:
         return rules.smoothed_service_seconds(samples, self.office.default_service_seconds)
 
     def position(self, ticket: Ticket) -> int | None:
-        """People ahead of a waiting ticket in its line, else None."""
+        """People ahead of a waiting ticket in its line, else None.
+
+        Counted in SQL with the order of :func:`rules.waiting_order_key`:
+        sent to the head, then priority, then arrival.
+        """
         if ticket.state != WAITING:
             return None
-        if ticket.reserved_counter_id is not None:
-            counter_id = ticket.reserved_counter_id
-            if counter_id not in self._reserved_lines:
-                self._reserved_lines[counter_id] = self._line(
-                    Ticket.reserved_counter_id == counter_id
-                )
-            line = self._reserved_lines[counter_id]
+        me_priority = rules.is_priority(ticket.priority)
+        other_priority = _is_priority(Ticket.priority)
+        same_arrival_ahead = or_(
+            Ticket.queued_at < ticket.queued_at,
+            and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
+        )
+        if me_priority:
+            same_head_ahead = and_(other_priority, same_arrival_ahead)
         else:
-            line = self.figures(ticket.service_id).line
-        return line.index(ticket.id) if ticket.id in line else 0
+            same_head_ahead = or_(other_priority, same_arrival_ahead)
+        if ticket.is_queue_head:
+            ahead = and_(Ticket.is_queue_head.is_(True), same_head_ahead)
+        else:
+            ahead = or_(
+                Ticket.is_queue_head.is_(True),
+                and_(Ticket.is_queue_head.is_(False), same_head_ahead),
+            )
+        count = self.session.scalar(
+            select(func.count(Ticket.id)).where(
+                *self._line_conditions(ticket.service_id, ticket.reserved_counter_id),
+                Ticket.id != ticket.id,
+                ahead,
+            )
+        )
+        return int(count or 0)
 
     def estimated_wait(self, service_id: int, people_ahead: int) -> float:
         figures = self.figures(service_id)
@@ -164,6 +203,8 @@ def ticket_payload(
         "service_name": ticket.service.name,
         "service_name_en": ticket.service.name_en,
         "office": office.code,
+        "office_name": office.name,
+        "office_name_en": office.name_en,
         "state": ticket.state,
         "priority": ticket.priority,
         "channel": ticket.channel,
@@ -190,7 +231,7 @@ def service_payload(view: QueueView, service: Service) -> dict[str, Any]:
     from .operations import issuing_closed_reason
 
     figures = view.figures(service.id)
-    waiting = len(figures.line)
+    waiting = figures.waiting
     closed_reason = issuing_closed_reason(view.office, service, view.now)
     return {
         "code": service.code,

@@ -127,6 +127,8 @@ def make_app(database_url: str, clock: Clock | None = None, **overrides: Any) ->
         "LUOT_ISSUE_RATE_LIMIT": "none",
         "LUOT_PUBLIC_URL": "http://luot.test",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Screens get the full state synchronously, so tests can read it at once.
+        "LUOT_LIVE_COALESCE_SECONDS": 0,
         **overrides,
     }
     if clock is not None:

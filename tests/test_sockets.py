@@ -139,7 +139,7 @@ def test_ticket_namespace_follows_one_ticket(app, client, auth):
     assert (first["id"], first["state"]) == (mine["id"], "waiting")
     clerk = auth("clerk")
     client.post(f"/api/v1/counters/1/call/{other['id']}", headers=clerk)
-    assert all(u["id"] == mine["id"] for u in received(phone, "ticket_updated", "/ticket"))
+    assert received(phone, "ticket_updated", "/ticket") == []
     client.post(f"/api/v1/counters/2/call/{mine['id']}", headers=clerk)
     updates = received(phone, "ticket_updated", "/ticket")
     assert updates[-1]["state"] == "called"
@@ -151,3 +151,33 @@ def test_ticket_namespace_refuses_unknown_ticket(app, client):
         app, namespace="/ticket", auth={"ticket": 987654}, flask_test_client=client
     )
     assert not phone.is_connected("/ticket")
+
+
+def test_ticket_page_hears_its_line_move(app, client, auth):
+    first = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    mine = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    phone = socketio.test_client(
+        app, namespace="/ticket", auth={"ticket": mine["id"]}, flask_test_client=client
+    )
+    (update,) = received(phone, "ticket_updated", "/ticket")
+    assert update["position"] == 1
+    client.post(f"/api/v1/counters/1/call/{first['id']}", headers=auth("clerk"))
+    (line,) = received(phone, "line_changed", "/ticket")
+    assert line["service"] == "HT"
+    assert line["waiting"].index(mine["id"]) == 0
+    assert line["open_counters"] == 3
+
+
+def test_state_is_sent_once_for_a_burst_when_coalescing(app, client):
+    import time
+
+    app.config["LUOT_LIVE_COALESCE_SECONDS"] = 0.2
+    display = socketio.test_client(app, namespace="/display", flask_test_client=client)
+    display.get_received("/display")
+    for _ in range(5):
+        client.post("/api/v1/tickets", json={"service": "DD"})
+    assert received(display, "queue_changed", "/display") == []
+    time.sleep(0.6)
+    changes = received(display, "queue_changed", "/display")
+    assert len(changes) == 1
+    assert changes[0]["services"][1]["waiting"] == 5

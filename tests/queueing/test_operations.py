@@ -417,3 +417,24 @@ def test_close_day_closes_open_tickets_flagged_inaccurate(db, office, issue, act
 def test_close_day_leaves_todays_tickets(db, office, issue, clock):
     issue()
     assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 0
+
+
+def test_positions_agree_with_the_line_order(db, office, issue, act, counters, clock):
+    from queueing.queries import QueueView
+
+    for priority in ("none", "elderly", "none", "disability", "none"):
+        issue("HT", priority=priority)
+        clock.advance(5)
+    issue("DD")
+    act(ops.call_next, counters[0].id)  # the first priority ticket
+    act(ops.transfer, counters[0].id, service_code="HT")  # back to the head
+    issue("HT", priority="pregnancy")
+    with db.read() as session:
+        view = QueueView(session, session.get(Office, office.id), clock())
+        line = view.line(session.scalar(select(Service.id).where(Service.code == "HT")))
+        tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(line)))}
+        positions = [view.position(tickets[ticket_id]) for ticket_id in line]
+        head = tickets[line[0]]
+    assert positions == list(range(len(line)))
+    assert head.parent_id is not None
+    assert len(line) == 6
