@@ -106,6 +106,9 @@ def issue_ticket() -> tuple[Response, int]:
     if not isinstance(wants_print, bool):
         raise Malformed("print must be true or false", "invalid_field")
     kiosk_id = optional_id(body, "kiosk")
+    language = optional_string(body, "language", limit=2) or "vi"
+    if language not in ("vi", "en"):
+        raise Invalid("language must be vi or en", "unknown_language")
     key = request.headers.get("Idempotency-Key")
     idempotency = None
     if key is not None:
@@ -134,7 +137,7 @@ def issue_ticket() -> tuple[Response, int]:
 
     payload, created = write(work)
     if wants_print:
-        payload.update(printing_jobs.print_issued_ticket(payload, kiosk_id, actor))
+        payload.update(printing_jobs.print_issued_ticket(payload, kiosk_id, actor, language))
     return jsonify(payload), 201 if created else 200
 
 

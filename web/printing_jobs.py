@@ -19,13 +19,16 @@ def printer_for(kiosk_id: int | None) -> str:
 
 
 def print_issued_ticket(
-    ticket: dict[str, Any], kiosk_id: int | None, actor: Actor
+    ticket: dict[str, Any], kiosk_id: int | None, actor: Actor, language: str = "vi"
 ) -> dict[str, Any]:
     """Print the ticket; a printer fault never stops the ticket, it is logged."""
     printer_url = printer_for(kiosk_id)
+    office_name = ticket["office_name_en"] if language == "en" else ticket["office_name"]
     error = None
     try:
-        printing.print_ticket(printer_url, ticket, office_name=str(ticket.get("office", "")))
+        printing.print_ticket(
+            printer_url, ticket, office_name=office_name or ticket["office_name"], language=language
+        )
     except printing.PrintError as failure:
         error = str(failure)
     at = now()
