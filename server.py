@@ -96,7 +96,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from web.extensions import limiter, login_manager, socketio
+    from web import i18n
+    from web.extensions import csrf, limiter, login_manager, socketio
 
     message_queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
     storage = app.config["LUOT_RATE_LIMIT_STORAGE"]
@@ -107,6 +108,8 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "counter.login"
     socketio.init_app(
@@ -131,7 +134,11 @@ def _register_areas(app: Flask) -> None:
     from api.routes import bp as api_bp
     from kiosk.routes import bp as kiosk_bp
     from web import cli, errors
+    from web.extensions import csrf
 
+    # The API checks CSRF itself, and only for browser sessions: a request
+    # with a token carries no ambient credential to forge.
+    csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(kiosk_bp)
     errors.register(app)

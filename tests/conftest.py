@@ -182,3 +182,161 @@ def auth(make_token: Callable[..., str]) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {make_token(role)}"}
 
     return headers
+
+
+# -- a real server and a real browser ------------------------------------------
+
+CHROMIUM = os.environ.get("LUOT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    # Waiting-room displays play announcements with nobody to click first.
+    "--autoplay-policy=no-user-gesture-required",
+    "--mute-audio",
+]
+AXE = ROOT / "tests" / "assets" / "axe.min.js"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LiveServer:
+    """``python server.py`` in a process of its own, on a fresh SQLite file
+    seeded with the demo office (users included)."""
+
+    def __init__(self, folder: Path, **environment: str) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.database_url = f"sqlite:///{folder / 'luot.db'}"
+        self.environment = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "LUOT_DEMO": "1",
+            "LUOT_ISSUE_RATE_LIMIT": "none",
+            "LUOT_LIVE_COALESCE_SECONDS": "0.05",
+            "PYTHONUNBUFFERED": "1",
+            **environment,
+        }
+        self.process: Any = None
+        self._database: Database | None = None
+
+    def start(self) -> None:
+        import subprocess
+        import time
+
+        import requests
+
+        log = (self.folder / "server.log").open("a")
+        self.process = subprocess.Popen(
+            [sys.executable, "server.py", "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url("/api/v1/queue"), timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not start: " + (self.folder / "server.log").read_text())
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process is not None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @property
+    def db(self) -> Database:
+        """The server's database, opened from the test process."""
+        if self._database is None:
+            self._database = Database(self.database_url)
+        return self._database
+
+    def token(self, role: str) -> str:
+        _row, token = self.db.write(
+            lambda session: accounts.create_token(session, role, role, datetime.now(UTC))
+        )
+        return token
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role)}"}
+
+    def close(self) -> None:
+        self.stop()
+        if self._database is not None:
+            self._database.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server per test module (tests share its demo office)."""
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium (.ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """``new_page(width=1080, height=1920, locale="vi-VN")``: a page in a
+    fresh browser context (own cookies), closed after the test. axe-core is
+    loaded into every page it opens, for :func:`serious_violations`."""
+    contexts = []
+
+    def make(width: int = 1920, height: int = 1080, **options: Any) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        context.add_init_script(path=str(AXE))
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    return new_page()
+
+
+def serious_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical accessibility violations on the page."""
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -3,76 +3,22 @@ that a newcomer drives over HTTP while a real Socket.IO display listens."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import threading
-import time
-from pathlib import Path
 
-import pytest
 import requests
 import socketio
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def served(tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'luot.db'}",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("LUOT_DEMO", None)
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "server.py", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/api/v1/queue", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("server did not start: " + (tmp_path / "server.log").read_text())
-    yield base, env
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
-
-
-def make_token(env, role: str) -> str:
+def make_token_with_cli(live_server, role: str) -> str:
+    command = ["create-api-token", role, "--role", role]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "server",
-            "create-api-token",
-            role,
-            "--role",
-            role,
-        ],
+        [sys.executable, "-m", "flask", "--app", "server", *command],
         cwd=ROOT,
-        env=env,
+        env=live_server.environment,
         capture_output=True,
         text=True,
         timeout=60,
@@ -81,8 +27,8 @@ def make_token(env, role: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_demo_office_visit_with_a_live_display(served):
-    base, env = served
+def test_demo_office_visit_with_a_live_display(live_server):
+    base = live_server.base_url
     calls: list[dict] = []
     called = threading.Event()
     display = socketio.Client(reconnection=False)
@@ -94,8 +40,8 @@ def test_demo_office_visit_with_a_live_display(served):
 
     display.connect(base, namespaces=["/display"], transports=["websocket"], wait_timeout=10)
     try:
-        clerk = {"Authorization": f"Bearer {make_token(env, 'clerk')}"}
-        manager = {"Authorization": f"Bearer {make_token(env, 'manager')}"}
+        clerk = {"Authorization": f"Bearer {make_token_with_cli(live_server, 'clerk')}"}
+        manager = {"Authorization": f"Bearer {make_token_with_cli(live_server, 'manager')}"}
         ticket = requests.post(f"{base}/api/v1/tickets", json={"service": "HT"}, timeout=5)
         assert ticket.status_code == 201
         ticket_id = ticket.json()["id"]

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from flask import g, request
 from flask_login import UserMixin, current_user
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from wtforms import ValidationError
 
 from queueing import accounts
 from queueing.errors import Invalid, NotAllowed, NotAuthenticated, NotFound
@@ -102,6 +104,13 @@ def require(role: str) -> Principal:
         raise NotAuthenticated("log in or send a token", "unauthorized")
     if not principal.allows(role):
         raise NotAllowed(f"this needs the {role} role", "forbidden")
+    if principal.kind == "user" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        # A logged-in browser's cookie goes with any site's request: a change
+        # made with it needs the page's CSRF token as well.
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except ValidationError:
+            raise NotAllowed("the page's CSRF token is missing or stale", "csrf_failed") from None
     return principal
 
 

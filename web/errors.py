@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from queueing.database import DatabaseBusy
@@ -67,6 +68,10 @@ def register(app: Flask) -> None:
         if status == 429:
             message = f"too many requests ({error.description}); wait a moment and try again"
         return error_response(status, code, message)
+
+    @app.errorhandler(CSRFError)
+    def on_csrf_error(error: CSRFError) -> tuple[Any, int]:
+        return error_response(400, "csrf_failed", "the form has expired; reload the page")
 
     @app.errorhandler(DatabaseBusy)
     def on_busy(error: DatabaseBusy) -> tuple[Any, int]:

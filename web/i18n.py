@@ -1,0 +1,61 @@
+"""Languages of the pages: Vietnamese by default, English on request.
+
+Texts live in message catalogues per area (``<area>/translations``), never
+as strings in templates; ``?lang=en`` switches a page and is remembered in a
+cookie, ``?lang=vi`` switches back.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_babel import Babel
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+COOKIE = "luot_lang"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: Areas whose templates and scripts have their own catalogue.
+AREAS = ("kiosk", "display", "counter", "manager", "admin", "web")
+
+babel = Babel()
+
+
+def select_language() -> str:
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        g.luot_language_asked = asked
+        return asked
+    remembered = request.cookies.get(COOKIE)
+    if remembered in LANGUAGES:
+        return remembered
+    return DEFAULT_LANGUAGE
+
+
+def translation_directories() -> str:
+    folders = [os.path.join(ROOT, area, "translations") for area in AREAS]
+    return ";".join(folder for folder in folders if os.path.isdir(folder)) or os.path.join(
+        ROOT, "web", "translations"
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories())
+    babel.init_app(app, locale_selector=select_language)
+
+    @app.after_request
+    def remember_language(response: Response) -> Response:
+        asked = g.get("luot_language_asked")
+        if asked is not None:
+            response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    @app.context_processor
+    def language_context() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        return {"lang": str(locale) if locale else DEFAULT_LANGUAGE, "languages": LANGUAGES}
