@@ -132,6 +132,8 @@ def _import_socket_handlers() -> None:
 
 def _register_areas(app: Flask) -> None:
     from api.routes import bp as api_bp
+    from counter.routes import bp as counter_bp
+    from display.routes import bp as display_bp
     from kiosk.routes import bp as kiosk_bp
     from web import cli, errors
     from web.extensions import csrf
@@ -141,6 +143,8 @@ def _register_areas(app: Flask) -> None:
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(kiosk_bp)
+    app.register_blueprint(display_bp)
+    app.register_blueprint(counter_bp)
     errors.register(app)
     cli.register(app)
 

@@ -123,6 +123,8 @@ def issue_ticket() -> tuple[Response, int]:
 
     def work(session: Session) -> tuple[dict[str, Any], bool]:
         office = resolve_office(session, office_param(body), principal)
+        if kiosk_id is not None:
+            printing_jobs.find_kiosk(session, kiosk_id, office.id)
         ticket, created = operations.issue_ticket(
             session,
             office.id,

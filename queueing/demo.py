@@ -20,6 +20,8 @@ from .models import (
     ROLE_MANAGER,
     Counter,
     CounterService,
+    Display,
+    Kiosk,
     Office,
     Service,
     User,
@@ -181,6 +183,8 @@ def seed_demo(
         )
         counter.service_links = [CounterService(service_id=service.id) for service in services]
         session.add(counter)
+    session.add(Kiosk(office_id=office.id, name="Kiosk sảnh chính", created_at=now))
+    session.add(Display(office_id=office.id, name="Màn hình phòng chờ", created_at=now))
     for username, password, role, display_name in DEMO_USERS if with_users else ():
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             continue

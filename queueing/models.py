@@ -352,3 +352,45 @@ class Event(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Kiosk(Base):
+    """A ticket kiosk of an office, with its own printer."""
+
+    __tablename__ = "kiosks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    #: tcp://HOST:PORT, usb://VENDOR:PRODUCT, serial:///dev/..., file:///...,
+    #: none; empty means the installation's default (LUOT_PRINTER).
+    printer_url: Mapped[str] = mapped_column(String(300), default="")
+    #: 576 for 80 mm paper, 384 for 58 mm.
+    paper_width_dots: Mapped[int] = mapped_column(default=576)
+    #: SHA-256 of the key that registers a kiosk PC's browser as this kiosk
+    #: (a registered kiosk is not rate limited); None until one is made.
+    key_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+NUMBER_READINGS = ("digits", "number")
+DISPLAY_LANGUAGES = ("vi", "en", "vi_en")
+
+
+class Display(Base):
+    """A waiting-room screen, possibly limited to some counters (one floor)."""
+
+    __tablename__ = "displays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    #: Counter ids shown and announced here; empty means every counter.
+    counter_ids: Mapped[list[Any]] = mapped_column(default=list)
+    #: Announcement language: "vi", "en", or "vi_en" (Vietnamese then English).
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    is_voice_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: "digits" reads 1025 as một-không-hai-năm, "number" as a number.
+    number_reading: Mapped[str] = mapped_column(String(8), default="digits")
+    created_at: Mapped[datetime]

@@ -5,29 +5,51 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 import printing
 from queueing import operations
+from queueing.errors import Invalid
+from queueing.models import Kiosk
 from queueing.operations import Actor
 
-from .context import now, write
+from .context import database, now, write
 
 
-def printer_for(kiosk_id: int | None) -> str:
-    url: str = current_app.config["LUOT_PRINTER"]
-    return url
+def printer_for(kiosk_id: int | None) -> tuple[str, int]:
+    """The printer URL and paper width of a kiosk, or the default printer."""
+    default: str = current_app.config["LUOT_PRINTER"]
+    if kiosk_id is None:
+        return default, printing.PAPER_80_MM_DOTS
+    with database().read() as session:
+        kiosk = session.get(Kiosk, kiosk_id)
+        if kiosk is None:
+            return default, printing.PAPER_80_MM_DOTS
+        return kiosk.printer_url or default, kiosk.paper_width_dots
+
+
+def find_kiosk(session: Session, kiosk_id: int, office_id: int) -> Kiosk:
+    """An active kiosk of the office, or an error that changes nothing."""
+    kiosk = session.get(Kiosk, kiosk_id)
+    if kiosk is None or kiosk.office_id != office_id or not kiosk.is_active:
+        raise Invalid("no such kiosk in this office", "unknown_kiosk")
+    return kiosk
 
 
 def print_issued_ticket(
     ticket: dict[str, Any], kiosk_id: int | None, actor: Actor, language: str = "vi"
 ) -> dict[str, Any]:
     """Print the ticket; a printer fault never stops the ticket, it is logged."""
-    printer_url = printer_for(kiosk_id)
+    printer_url, width_dots = printer_for(kiosk_id)
     office_name = ticket["office_name_en"] if language == "en" else ticket["office_name"]
     error = None
     try:
         printing.print_ticket(
-            printer_url, ticket, office_name=office_name or ticket["office_name"], language=language
+            printer_url,
+            ticket,
+            office_name=office_name or ticket["office_name"],
+            language=language,
+            width_dots=width_dots,
         )
     except printing.PrintError as failure:
         error = str(failure)

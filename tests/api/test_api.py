@@ -428,3 +428,56 @@ def test_office_may_be_omitted_only_with_one_office(client, app_db, clock):
     assert (response.status_code, error_code(response)) == (422, "office_required")
     named = client.post("/api/v1/tickets", json={"service": "HT", "office": "DEMO"})
     assert named.status_code == 201
+
+
+def test_issue_with_print_on_a_kiosk_printer_sends_the_job(client, app_db, tmp_path):
+    from queueing.models import Event, Kiosk
+
+    printer = tmp_path / "printer.bin"
+
+    def set_printer(session):
+        kiosk = session.query(Kiosk).one()
+        kiosk.printer_url = f"file://{printer}"
+        return kiosk.id
+
+    kiosk_id = app_db.write(set_printer)
+    response = client.post(
+        "/api/v1/tickets", json={"service": "HT", "print": True, "kiosk": kiosk_id}
+    )
+    assert response.status_code == 201
+    assert response.get_json()["printed"] is True
+    job = printer.read_bytes()
+    assert job.startswith(b"\x1b@")
+    assert b"\x1dv0" in job
+    with app_db.read() as session:
+        kinds = [e.kind for e in session.query(Event).order_by(Event.id)]
+    assert kinds[-2:] == ["issued", "printed"]
+
+
+def test_issue_on_an_unknown_kiosk_is_422_and_issues_nothing(client):
+    response = client.post("/api/v1/tickets", json={"service": "HT", "print": True, "kiosk": 99})
+    assert (response.status_code, error_code(response)) == (422, "unknown_kiosk")
+    assert client.get("/api/v1/services").get_json()["services"][0]["waiting"] == 0
+
+
+def test_printer_failure_is_logged_and_the_ticket_stands(client, app_db):
+    from queueing.models import Event, Kiosk
+
+    def refusing_printer(session):
+        kiosk = session.query(Kiosk).one()
+        # Nothing listens on port 9 of this machine.
+        kiosk.printer_url = "tcp://127.0.0.1:9"
+        return kiosk.id
+
+    kiosk_id = app_db.write(refusing_printer)
+    response = client.post(
+        "/api/v1/tickets", json={"service": "HT", "print": True, "kiosk": kiosk_id}
+    )
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["printed"] is False
+    assert body["print_error"]
+    assert body["state"] == "waiting"
+    with app_db.read() as session:
+        failed = session.query(Event).filter_by(kind="print_failed").one()
+    assert failed.data["printer"] == "tcp://127.0.0.1:9"
