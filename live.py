@@ -36,6 +36,8 @@ from web.extensions import socketio
 
 #: Kinds of event that announce a ticket on the displays.
 CALL_EVENTS = frozenset({"called", "recalled"})
+#: Kinds of event after which the counter's rating tablet asks for a rating.
+FINISH_EVENTS = frozenset({"finished"})
 #: How many waiting tickets of a line ``line_changed`` lists, in order.
 LINE_LENGTH = 500
 
@@ -92,6 +94,8 @@ def publish(events: list[Event]) -> None:
             for event in office_events:
                 if event.kind in CALL_EVENTS and event.ticket_id and event.counter_id:
                     _announce_call(session, view, event, codes)
+                elif event.kind in FINISH_EVENTS and event.ticket_id and event.counter_id:
+                    _announce_finish(session, view, event, codes)
             services = _update_tickets(session, view, office_events)
             _schedule_state(office.id, services, base_url)
 
@@ -113,6 +117,27 @@ def _announce_call(session: Session, view: QueueView, event: Event, codes: dict[
         payload,
         namespace="/display",
         to=display_counter_room(office_id, counter.id),
+    )
+
+
+def _announce_finish(
+    session: Session, view: QueueView, event: Event, codes: dict[int, str]
+) -> None:
+    """``ticket_finished`` reaches the counter's own screens (its rating
+    tablet connects to /display limited to that counter)."""
+    ticket = session.get(Ticket, event.ticket_id)
+    counter = session.get(Counter, event.counter_id)
+    if ticket is None or counter is None:
+        return
+    payload = {
+        "ticket": ticket_payload(view, ticket, context.status_url, counter),
+        "counter": counter_payload(view, counter, context.status_url, codes),
+    }
+    socketio.emit(
+        "ticket_finished",
+        payload,
+        namespace="/display",
+        to=display_counter_room(view.office.id, counter.id),
     )
 
 

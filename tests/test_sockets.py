@@ -181,3 +181,20 @@ def test_state_is_sent_once_for_a_burst_when_coalescing(app, client):
     changes = received(display, "queue_changed", "/display")
     assert len(changes) == 1
     assert changes[0]["services"][1]["waiting"] == 5
+
+
+def test_counter_screen_hears_its_ticket_finish(app, client, auth):
+    tablet = socketio.test_client(
+        app, namespace="/display", auth={"counters": [2]}, flask_test_client=client
+    )
+    clerk = auth("clerk")
+    client.post("/api/v1/tickets", json={"service": "HT"})
+    client.post("/api/v1/tickets", json={"service": "HT"})
+    client.post("/api/v1/counters/1/call-next", headers=clerk)
+    client.post("/api/v1/counters/1/finish", headers=clerk)
+    client.post("/api/v1/counters/2/call-next", headers=clerk)
+    tablet.get_received("/display")
+    client.post("/api/v1/counters/2/finish", headers=clerk)
+    (finished,) = received(tablet, "ticket_finished", "/display")
+    assert (finished["ticket"]["code"], finished["ticket"]["state"]) == ("A002", "done")
+    assert finished["counter"]["number"] == 2
