@@ -5,6 +5,7 @@ Rooms:
 - ``display:<office>:counter:<id>`` — a display limited to some counters;
 - ``display:<office>:state`` — every display of the office (``queue_changed``);
 - ``counter:<office>`` — clerks' terminals of the office (``queue_changed``);
+- ``manager:<office>`` — managers' live boards (``queue_changed``);
 - ``ticket:<id>`` — the citizen's page of one ticket (``ticket_updated``);
 - ``line:<service>`` — citizens' pages of the tickets waiting for a service
   (``line_changed``: the order of the line, from which each page reads its
@@ -56,6 +57,10 @@ def display_state_room(office_id: int) -> str:
 
 def counter_room(office_id: int) -> str:
     return f"counter:{office_id}"
+
+
+def manager_room(office_id: int) -> str:
+    return f"manager:{office_id}"
 
 
 def ticket_room(ticket_id: int) -> str:
@@ -206,6 +211,7 @@ def _emit_state(office_id: int, services: set[int], base_url: str) -> None:
             "queue_changed", state, namespace="/display", to=display_state_room(office_id)
         )
         socketio.emit("queue_changed", state, namespace="/counter", to=counter_room(office_id))
+        socketio.emit("queue_changed", state, namespace="/manager", to=manager_room(office_id))
         _emit_lines(session, office, at, services)
 
 

@@ -128,13 +128,16 @@ def _import_socket_handlers() -> None:
     import counter.sockets  # noqa: F401
     import display.sockets  # noqa: F401
     import kiosk.sockets  # noqa: F401
+    import manager.sockets  # noqa: F401
 
 
 def _register_areas(app: Flask) -> None:
+    from admin.routes import bp as admin_bp
     from api.routes import bp as api_bp
     from counter.routes import bp as counter_bp
     from display.routes import bp as display_bp
     from kiosk.routes import bp as kiosk_bp
+    from manager.routes import bp as manager_bp
     from web import cli, errors
     from web.extensions import csrf
 
@@ -145,6 +148,8 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(counter_bp)
+    app.register_blueprint(manager_bp)
+    app.register_blueprint(admin_bp)
     errors.register(app)
     cli.register(app)
 

@@ -198,3 +198,18 @@ def test_counter_screen_hears_its_ticket_finish(app, client, auth):
     (finished,) = received(tablet, "ticket_finished", "/display")
     assert (finished["ticket"]["code"], finished["ticket"]["state"]) == ("A002", "done")
     assert finished["counter"]["number"] == 2
+
+
+def test_manager_board_needs_a_manager_and_hears_changes(app, client, make_token):
+    clerk = socketio.test_client(
+        app, namespace="/manager", auth={"token": make_token("clerk")}, flask_test_client=client
+    )
+    assert not clerk.is_connected("/manager")
+    board = socketio.test_client(
+        app, namespace="/manager", auth={"token": make_token("manager")}, flask_test_client=client
+    )
+    assert board.is_connected("/manager")
+    assert len(received(board, "queue_state", "/manager")) == 1
+    client.post("/api/v1/tickets", json={"service": "KD"})
+    (changed,) = received(board, "queue_changed", "/manager")
+    assert changed["services"][2]["waiting"] == 1
