@@ -51,6 +51,8 @@ def from_environment(*, demo_default: bool) -> dict[str, Any]:
         "DATABASE_URL": os.environ.get("DATABASE_URL", "").strip(),
         # redis://... links several server processes; empty means one process.
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE", "").strip(),
+        # The Redis channel the processes of one installation share.
+        "LUOT_SOCKETIO_CHANNEL": os.environ.get("LUOT_SOCKETIO_CHANNEL", "luot").strip() or "luot",
         # Default ticket printer of the demo office's kiosk, as a URL.
         "LUOT_PRINTER": os.environ.get("LUOT_PRINTER", "none").strip() or "none",
         # Anonymous ticket issuing per client address ("N/minute" or "none").

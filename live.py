@@ -150,13 +150,20 @@ def _update_tickets(session: Session, view: QueueView, events: list[Event]) -> s
     """Send ``ticket_updated`` for the tickets the events touched; returns
     the services whose lines moved."""
     touched: set[int] = set()
+    services: set[int] = set()
     for event in events:
+        if event.kind == "issued":
+            # Nobody follows a ticket that did not exist a moment ago; its
+            # service's line still moves for everyone else.
+            service_id = event.data.get("service_id")
+            if isinstance(service_id, int):
+                services.add(service_id)
+            continue
         if event.ticket_id is not None:
             touched.add(event.ticket_id)
             new_leg = event.data.get("new_ticket_id")
             if isinstance(new_leg, int):
                 touched.add(new_leg)
-    services: set[int] = set()
     if not touched:
         return services
     for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(touched))):

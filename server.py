@@ -8,6 +8,17 @@ office unless ``LUOT_DEMO=0``. In production gunicorn imports
 
 from __future__ import annotations
 
+if __name__ == "__main__":
+    # Serving: gevent's cooperative server handles thousands of Socket.IO
+    # connections in one process. Patching must come before anything else
+    # imports socket or threading.
+    try:
+        from gevent import monkey
+
+        monkey.patch_all()
+    except ImportError:  # without gevent, Werkzeug's threaded server serves
+        pass
+
 import argparse
 import logging
 import os
@@ -55,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     if app.config["SECRET_KEY"] == config.DEVELOPMENT_SECRET_KEY and not (
         app.config["LUOT_DEMO"]
@@ -115,6 +127,7 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=message_queue,
+        channel=app.config["LUOT_SOCKETIO_CHANNEL"],
         async_mode=_async_mode(),
         cors_allowed_origins=_cors_origins(app.config["LUOT_CORS_ORIGINS"]),
         json=app.json,  # type: ignore[arg-type]
@@ -188,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     from web.extensions import socketio
 
     log.info("Luot serving on http://%s:%s/", args.host, args.port)
+    # Under gevent this is gevent's WSGI server; without it, Werkzeug's.
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, log_output=False)
 
 

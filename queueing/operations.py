@@ -279,6 +279,7 @@ def issue_ticket(
         actor,
         ticket=ticket,
         service=service.code,
+        service_id=service.id,
         code=ticket.code,
         priority=priority,
         channel=channel,

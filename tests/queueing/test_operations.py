@@ -60,6 +60,7 @@ def test_issue_records_an_issued_event(db, issue):
     assert event.ticket_id == ticket.id
     assert event.data == {
         "service": "KD",
+        "service_id": ticket.service_id,
         "code": "C001",
         "priority": "elderly",
         "channel": "kiosk",
