@@ -49,6 +49,9 @@ def from_environment(*, demo_default: bool) -> dict[str, Any]:
     return {
         # Any SQLAlchemy URL; empty means a SQLite file in the instance folder.
         "DATABASE_URL": os.environ.get("DATABASE_URL", "").strip(),
+        # How long a SQLite writer waits for a lock held elsewhere (a backup, a
+        # command) before the request fails with 503, in milliseconds.
+        "LUOT_DB_BUSY_TIMEOUT_MS": _int("LUOT_DB_BUSY_TIMEOUT_MS", 10_000),
         # redis://... links several server processes; empty means one process.
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE", "").strip(),
         # The Redis channel the processes of one installation share.

@@ -88,7 +88,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "luot.db")
-    database = Database(app.config["DATABASE_URL"])
+    database = Database(
+        app.config["DATABASE_URL"], busy_timeout_ms=app.config["LUOT_DB_BUSY_TIMEOUT_MS"]
+    )
     app.extensions["luot.database"] = database
     ensure_schema(database, app.config.get("LUOT_SCHEMA", "migrate"))
 
@@ -119,6 +121,9 @@ def _init_extensions(app: Flask) -> None:
         )
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down must not stop ticket issuing: count in memory meanwhile.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
@@ -153,6 +158,7 @@ def _register_areas(app: Flask) -> None:
     from manager.routes import bp as manager_bp
     from web import cli, errors
     from web.extensions import csrf
+    from web.health import bp as health_bp
 
     # The API checks CSRF itself, and only for browser sessions: a request
     # with a token carries no ambient credential to forge.
@@ -163,6 +169,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(counter_bp)
     app.register_blueprint(manager_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(health_bp)
     errors.register(app)
     cli.register(app)
 

@@ -32,13 +32,13 @@ class DatabaseBusy(Exception):
     """The database stayed locked or kept conflicting; nothing was changed."""
 
 
-def _configure_sqlite(engine: Engine, *, is_writer: bool) -> None:
+def _configure_sqlite(engine: Engine, *, is_writer: bool, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" below own the transaction boundaries.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -51,18 +51,25 @@ def _configure_sqlite(engine: Engine, *, is_writer: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if is_writer else "BEGIN")
 
 
-def make_engine(url: str, *, is_writer: bool = True) -> Engine:
+def make_engine(
+    url: str, *, is_writer: bool = True, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             # The pool hands a connection to one thread at a time.
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             pool_size=10,
             max_overflow=30,
         )
-        _configure_sqlite(engine, is_writer=is_writer)
+        _configure_sqlite(engine, is_writer=is_writer, busy_timeout_ms=busy_timeout_ms)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _is_locked(error: DBAPIError) -> bool:
+    text = str(error.orig).lower()
+    return isinstance(error, OperationalError) and ("locked" in text or "busy" in text)
 
 
 def _is_retryable(error: DBAPIError) -> bool:
@@ -72,7 +79,11 @@ def _is_retryable(error: DBAPIError) -> bool:
         return True
     if isinstance(error, OperationalError):
         text = str(error.orig).lower()
-        return "locked" in text or "busy" in text or "deadlock" in text
+        if "locked" in text or "busy" in text:
+            # SQLite already waited its busy timeout: another wait would only
+            # hold the caller longer before the same answer.
+            return False
+        return "deadlock" in text
     code = getattr(error.orig, "sqlstate", None)
     return code in {"40001", "40P01"}
 
@@ -80,13 +91,15 @@ def _is_retryable(error: DBAPIError) -> bool:
 class Database:
     """An engine and its sessions, with the one way to write: :meth:`write`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         # On SQLite reads get engines of their own, without BEGIN IMMEDIATE.
         self.read_engine = (
-            make_engine(url, is_writer=False) if self.dialect == "sqlite" else self.engine
+            make_engine(url, is_writer=False, busy_timeout_ms=busy_timeout_ms)
+            if self.dialect == "sqlite"
+            else self.engine
         )
         self.read_sessionmaker = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -124,6 +137,8 @@ class Database:
                 events: list[Event] = list(session.info.get("events", []))
             except DBAPIError as error:
                 session.close()
+                if _is_locked(error):
+                    raise DatabaseBusy("the database is busy; nothing was changed") from error
                 if not _is_retryable(error):
                     raise
                 last_error = error
