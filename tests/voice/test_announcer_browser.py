@@ -7,8 +7,6 @@ broken clip must never stall the loudspeaker.
 from __future__ import annotations
 
 import functools
-import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -65,31 +63,13 @@ def base_url() -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = os.environ.get("LUOT_CHROMIUM") or shutil.which("chromium")
-    with sync_api.sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(
-                executable_path=executable,
-                # The waiting-room display runs with this policy; nobody clicks on a TV.
-                args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
-            )
-        # Playwright raises its own error types; any of them means no usable browser here.
-        except Exception as error:
-            pytest.skip(f"no Chromium to run: {error}")
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(browser: Any, base_url: str) -> Iterator[Any]:
-    page = browser.new_page()
+def page(new_page: Any, base_url: str) -> Any:
+    """The shared Chromium (autoplay allowed, as on a display PC)."""
+    page = new_page()
     page.goto(f"{base_url}/announcer-test.html")
     page.wait_for_function("() => typeof window.LuotAnnouncer === 'function'")
-    yield page
-    page.close()
+    return page
 
 
 #: Plays the given calls (lists of URLs) queued at once; returns what happened.
