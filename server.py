@@ -79,10 +79,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "LUOT_SECRET_KEY is not set: set it to a long random string "
             "(python -c 'import secrets; print(secrets.token_hex(32))')"
         )
+    # Behind HTTPS (the public address says so) cookies never travel in clear.
+    is_https = app.config["LUOT_PUBLIC_URL"].startswith("https://")
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=is_https,
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=is_https,
     )
 
     if not app.config["DATABASE_URL"]:
