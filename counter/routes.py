@@ -1,7 +1,400 @@
-"""The clerk's counter terminal, the counter screen and the rating tablet."""
+"""The clerk's counter terminal, the counter screen and the rating tablet.
+
+- ``/login``, ``/logout``: a clerk's session (Flask-Login), forms with CSRF;
+- ``/counter/choose``: the clerk picks the counter of this terminal, kept in
+  the session as ``counter_id`` (the ``/counter`` namespace holds every
+  logged-in terminal to it);
+- ``/counter``: the terminal; its actions go over the ``/counter`` Socket.IO
+  namespace (:mod:`counter.sockets`), its lists come from the JSON views here;
+- ``/counter/<id>/screen`` and ``/counter/<id>/rate``: public pages for the
+  small monitor above the counter and the tablet facing the citizen.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
+
+from queueing import accounts, clerks
+from queueing.errors import NotAllowed, NotFound
+from queueing.models import Counter, Office, Service, User
+from queueing.queries import active_services, counters_of, iso
+from web.access import LoginUser, Principal, check_office, require
+from web.context import database, now
+
+from .forms import ChooseCounterForm, LoginForm, LogoutForm
+from .sockets import CHOSEN_COUNTER_KEY
 
 bp = Blueprint("counter", __name__)
+
+#: Seconds the rating tablet waits for a rating before going back to idle.
+RATING_TIMEOUT_SECONDS = 30
+#: Seconds the thanks stay on the tablet.
+THANKS_SECONDS = 6
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _login_redirect() -> BaseResponse:
+    path = request.full_path if request.query_string else request.path
+    return redirect(url_for("counter.login", next=path))
+
+
+def _logged_in_principal() -> Principal | None:
+    if not current_user.is_authenticated:
+        return None
+    principal: Principal = current_user.principal()
+    return principal if principal.allows("clerk") else None
+
+
+def _office_of(session: Session, principal: Principal) -> Office | None:
+    """The clerk's office; None for an installation-wide user, who may pick any."""
+    if principal.office_id is None:
+        return None
+    return session.get(Office, principal.office_id)
+
+
+def _chosen_counter(session: Session, principal: Principal) -> Counter | None:
+    counter_id = _session_counter_id()
+    if counter_id is None:
+        return None
+    counter = session.get(Counter, counter_id)
+    if counter is None or principal.office_id not in (None, counter.office_id):
+        return None
+    return counter
+
+
+def _session_counter_id() -> int | None:
+    value = session.get(CHOSEN_COUNTER_KEY)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# -- logging in and out ---------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | BaseResponse:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        if _logged_in_principal() is not None:
+            return redirect(form.next.data or url_for("counter.terminal"))
+    error = None
+    if form.validate_on_submit():
+        with database().read() as db_session:
+            user = accounts.authenticate(db_session, form.username.data or "", form.password.data)
+        if user is not None:
+            login_user(LoginUser(user))
+            # Another clerk's choice of counter does not carry over.
+            session.pop(CHOSEN_COUNTER_KEY, None)
+            return redirect(safe_next(form.next.data) or url_for("counter.terminal"))
+        error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
+    elif request.method == "POST":
+        error = _("Vui lòng nhập tên đăng nhập và mật khẩu.")
+    return render_template("counter/login.html", form=form, error=error)
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.pop(CHOSEN_COUNTER_KEY, None)
+    return redirect(url_for("counter.login"))
+
+
+# -- choosing the counter ---------------------------------------------------------
+
+
+@bp.route("/counter/choose", methods=["GET", "POST"])
+def choose() -> str | BaseResponse:
+    principal = _logged_in_principal()
+    if principal is None:
+        return _login_redirect()
+    form = ChooseCounterForm()
+    error = None
+    with database().read() as db_session:
+        office = _office_of(db_session, principal)
+        if form.validate_on_submit():
+            counter = db_session.get(Counter, form.counter.data)
+            if counter is not None and (office is None or counter.office_id == office.id):
+                session[CHOSEN_COUNTER_KEY] = counter.id
+                return redirect(url_for("counter.terminal"))
+            error = _("Quầy này không thuộc đơn vị của bạn.")
+        offices = [office] if office is not None else _all_offices(db_session)
+        choices = [
+            {"office": each, "counters": _counter_choices(db_session, each)} for each in offices
+        ]
+    return render_template(
+        "counter/choose.html",
+        form=form,
+        choices=choices,
+        chosen=_session_counter_id(),
+        error=error,
+        logout_form=LogoutForm(),
+    )
+
+
+def _all_offices(db_session: Session) -> list[Office]:
+    return list(db_session.query(Office).order_by(Office.code))
+
+
+def _counter_choices(db_session: Session, office: Office) -> list[dict[str, Any]]:
+    rows = []
+    for counter in counters_of(db_session, office.id):
+        clerk = db_session.get(User, counter.clerk_id) if counter.clerk_id else None
+        rows.append(
+            {
+                "id": counter.id,
+                "number": counter.number,
+                "name": counter.name,
+                "state": counter.state,
+                "clerk": (clerk.display_name or clerk.username) if clerk else "",
+            }
+        )
+    return rows
+
+
+# -- the terminal -------------------------------------------------------------------
+
+
+def _terminal_texts() -> dict[str, Any]:
+    """Every word the terminal's script shows, in the page's language."""
+    return {
+        "counter_states": {
+            "open": _("Đang mở"),
+            "paused": _("Tạm dừng"),
+            "closed": _("Đã đóng"),
+        },
+        "ticket_states": {
+            "called": _("Đã gọi"),
+            "serving": _("Đang phục vụ"),
+        },
+        "call_count": _("Lần gọi: %(count)s", count="{count}"),
+        "minutes": _("%(minutes)s phút", minutes="{minutes}"),
+        "nobody_waiting": _("Không có công dân nào đang chờ."),
+        "no_ticket": _("Chưa gọi số nào."),
+        "called": _("Đã gọi số %(code)s.", code="{code}"),
+        "recalled": _("Đã gọi lại số %(code)s.", code="{code}"),
+        "started": _("Bắt đầu phục vụ số %(code)s.", code="{code}"),
+        "finished": _("Đã hoàn thành số %(code)s.", code="{code}"),
+        "no_show": _("Số %(code)s vắng mặt.", code="{code}"),
+        "parked": _("Đã tạm giữ số %(code)s.", code="{code}"),
+        "transferred": _("Đã chuyển số %(code)s.", code="{code}"),
+        "returned": _("Số %(code)s đã trở lại hàng chờ.", code="{code}"),
+        "opened": _("Quầy đã mở."),
+        "paused": _("Quầy tạm dừng."),
+        "closed": _("Quầy đã đóng."),
+        "not_now": _("Thao tác này chưa thực hiện được lúc này."),
+        "no_show_needs_recall": _(
+            "Cần gọi lại %(count)s lần trước khi đánh vắng mặt.", count="{count}"
+        ),
+        "no_returnable": _("Không có số vắng mặt nào để trả lại hàng chờ."),
+        "offline": _("Mất kết nối với máy chủ. Thao tác chưa được thực hiện."),
+        "failed": _("Không thực hiện được: %(message)s", message="{message}"),
+        "call": _("Gọi"),
+        "return": _("Trả lại hàng chờ"),
+        "priority": _("Ưu tiên"),
+        "transferred_here": _("Chuyển đến quầy này"),
+        "empty": _("Không có"),
+        "errors": {
+            "counter_busy": _("Hãy hoàn thành, tạm giữ hoặc đánh vắng mặt số hiện tại trước."),
+            "no_current_ticket": _("Quầy chưa có số nào đang phục vụ."),
+            "wrong_ticket_state": _("Số này không còn ở trạng thái cho phép thao tác đó."),
+            "recall_limit_not_reached": _("Cần gọi lại thêm trước khi đánh vắng mặt."),
+            "counter_not_open": _("Quầy đang không mở. Hãy mở quầy trước."),
+            "counter_closed": _("Quầy đã đóng. Hãy mở quầy trước."),
+            "service_not_served": _("Quầy này không phục vụ lĩnh vực của số đó."),
+            "reserved_elsewhere": _("Số này đã được chuyển cho quầy khác."),
+            "return_window_passed": _("Đã quá thời gian cho phép trả lại hàng chờ."),
+            "ticket_expired": _("Số này thuộc ngày làm việc trước."),
+            "transfer_target": _("Hãy chọn một lĩnh vực hoặc một quầy khác để chuyển."),
+            "unknown_service": _("Không có lĩnh vực này."),
+            "unknown_counter": _("Không có quầy này."),
+            "service_inactive": _("Lĩnh vực này hiện không tiếp nhận."),
+            "other_counter": _("Máy này đang làm việc cho quầy khác."),
+            "other_office": _("Quầy này thuộc đơn vị khác."),
+            "unauthorized": _("Phiên đăng nhập đã hết. Vui lòng đăng nhập lại."),
+            "forbidden": _("Tài khoản không có quyền thực hiện thao tác này."),
+            "counter_not_found": _("Không tìm thấy quầy."),
+            "ticket_not_found": _("Không tìm thấy số thứ tự."),
+            "database_busy": _("Hệ thống đang bận. Vui lòng thử lại."),
+            "reason_too_long": _("Lý do quá dài."),
+        },
+    }
+
+
+@bp.get("/counter")
+def terminal() -> str | BaseResponse:
+    principal = _logged_in_principal()
+    if principal is None:
+        return _login_redirect()
+    with database().read() as db_session:
+        counter = _chosen_counter(db_session, principal)
+        if counter is None:
+            return redirect(url_for("counter.choose"))
+        office = db_session.get(Office, counter.office_id)
+        assert office is not None
+        services = active_services(db_session, office.id)
+        others = [c for c in counters_of(db_session, office.id) if c.id != counter.id]
+        config = {
+            "office": office.code,
+            "counter": {"id": counter.id, "number": counter.number, "name": counter.name},
+            "recallLimit": office.recall_limit,
+            "serverNow": iso(now(), office.timezone),
+            "urls": {
+                "waiting": url_for("counter.waiting", counter_id=counter.id),
+                "today": url_for("counter.today", counter_id=counter.id),
+                "login": url_for("counter.login", next=url_for("counter.terminal")),
+            },
+            "texts": _terminal_texts(),
+        }
+        return render_template(
+            "counter/terminal.html",
+            office=office,
+            counter=counter,
+            services=services,
+            other_counters=others,
+            clerk_name=principal.name,
+            show_name=_shows_name(counter),
+            config=config,
+            logout_form=LogoutForm(),
+        )
+
+
+def _shows_name(counter: Counter) -> bool:
+    """Whether a page shows the counter's name beside its number: the usual
+    name ("Quầy số 3") only repeats the number."""
+    return bool(counter.name) and counter.name != f"Quầy số {counter.number}"
+
+
+def _counter_for(db_session: Session, counter_id: int, principal: Principal) -> Counter:
+    counter = db_session.get(Counter, counter_id)
+    if counter is None:
+        raise NotFound("no such counter", "counter_not_found")
+    check_office(principal, counter.office_id)
+    return counter
+
+
+@bp.get("/counter/<int:counter_id>/waiting.json")
+def waiting(counter_id: int) -> Response:
+    """The counter's line in call order, and the tickets set aside there."""
+    principal = require("clerk")
+    at = now()
+    with database().read() as db_session:
+        counter = _counter_for(db_session, counter_id, principal)
+        office = db_session.get(Office, counter.office_id)
+        assert office is not None
+        line = clerks.counter_line(db_session, counter, at)
+        aside = clerks.set_aside(db_session, counter, at)
+        services = {
+            service.code: service
+            for service in db_session.query(Service).filter_by(office_id=office.id)
+        }
+
+        def listed(tickets: list[clerks.LineTicket]) -> list[dict[str, Any]]:
+            return [
+                {
+                    **ticket.as_dict(office.timezone, at),
+                    "service_name": services[ticket.service].name,
+                    "service_name_en": services[ticket.service].name_en,
+                }
+                for ticket in tickets
+            ]
+
+        return jsonify(
+            {
+                "counter": counter.id,
+                "waiting": listed(line),
+                "parked": listed(aside["parked"]),
+                "no_shows": listed(aside["no_shows"]),
+                "generated_at": iso(at, office.timezone),
+            }
+        )
+
+
+@bp.get("/counter/<int:counter_id>/today.json")
+def today(counter_id: int) -> Response:
+    """The logged-in clerk's own figures of today, in the counter's office."""
+    principal = require("clerk")
+    if principal.kind != "user":
+        raise NotAllowed("figures of today belong to a logged-in clerk", "not_a_clerk")
+    with database().read() as db_session:
+        counter = _counter_for(db_session, counter_id, principal)
+        office = db_session.get(Office, counter.office_id)
+        assert office is not None
+        figures = clerks.clerk_figures(db_session, office, principal.id, now())
+        return jsonify(figures.as_dict())
+
+
+# -- the public pages of a counter ----------------------------------------------------
+
+
+def _public_counter(db_session: Session, counter_id: int) -> tuple[Counter, Office]:
+    counter = db_session.get(Counter, counter_id)
+    if counter is None:
+        raise NotFound("no such counter", "counter_not_found")
+    office = db_session.get(Office, counter.office_id)
+    assert office is not None
+    return counter, office
+
+
+@bp.get("/counter/<int:counter_id>/screen")
+def screen(counter_id: int) -> str:
+    """The small monitor above the counter: the number served there."""
+    with database().read() as db_session:
+        counter, office = _public_counter(db_session, counter_id)
+        config = {
+            "office": office.code,
+            "counter": counter.id,
+            "flashSeconds": 10,
+            "texts": {
+                "paused": _("Tạm dừng"),
+                "closed": _("Đã đóng"),
+                "nobody": "—",
+            },
+        }
+        return render_template(
+            "counter/screen.html", counter=counter, config=config, show_name=_shows_name(counter)
+        )
+
+
+@bp.get("/counter/<int:counter_id>/rate")
+def rate(counter_id: int) -> str:
+    """The tablet facing the citizen: a rating after each finished ticket."""
+    with database().read() as db_session:
+        counter, office = _public_counter(db_session, counter_id)
+        config = {
+            "office": office.code,
+            "counter": counter.id,
+            "ratingUrl": "/api/v1/tickets/{id}/rating",
+            "timeoutSeconds": RATING_TIMEOUT_SECONDS,
+            "thanksSeconds": THANKS_SECONDS,
+            "texts": {
+                "send_failed": _("Chưa gửi được đánh giá. Vui lòng thử lại."),
+            },
+        }
+        return render_template("counter/rate.html", counter=counter, config=config)

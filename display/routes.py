@@ -1,7 +1,199 @@
-"""The waiting-room display pages."""
+"""The waiting-room display pages, and the clips of each call's announcement.
+
+``/display`` shows every counter of the office (``?counters=1,2`` limits it),
+``/display/<id>`` a display configured in the admin screens (its counters,
+announcement language, voice and number reading). Everything live comes
+over the ``/display`` Socket.IO namespace (:mod:`display.sockets`).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import pgettext
+from sqlalchemy.orm import Session
+
+from queueing.errors import Malformed, NotFound, QueueError
+from queueing.models import DISPLAY_LANGUAGES, NUMBER_READINGS, Display, Office
+from queueing.queries import counters_of, iso
+from voice import announcement_clips, clip_url
+from voice.clips import CALL_COUNTER, CALL_OPENING, CHIME
+from web.access import resolve_office
+from web.context import database, now
 
 bp = Blueprint("display", __name__)
+
+#: How long the newest call flashes, in seconds.
+FLASH_SECONDS = 10
+#: The longest ticket code the announcement endpoint accepts.
+MAX_CODE_LENGTH = 16
+#: The largest counter number read aloud (the readers stop at 999 999).
+MAX_COUNTER_NUMBER = 999_999
+
+
+def parse_counter_ids(raw: str | None) -> list[int]:
+    """``"1,2"`` -> [1, 2]; empty means every counter."""
+    if not raw:
+        return []
+    try:
+        ids = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise Malformed(
+            "counters must be counter ids, e.g. counters=1,2", "invalid_field"
+        ) from None
+    if any(counter_id < 1 for counter_id in ids):
+        raise Malformed("counters must be counter ids, e.g. counters=1,2", "invalid_field")
+    return sorted(set(ids))
+
+
+def _checked_counters(session: Session, office: Office, wanted: list[int]) -> list[int]:
+    """The wanted counter ids, each checked to be one of the office's."""
+    known = {counter.id for counter in counters_of(session, office.id)}
+    unknown = [counter_id for counter_id in wanted if counter_id not in known]
+    if unknown:
+        raise NotFound(f"no counter {unknown[0]} in this office", "counter_not_found")
+    return wanted
+
+
+def _texts() -> dict[str, Any]:
+    """Words the page's script shows, in the page's language."""
+    return {
+        "counter": _("Quầy"),
+        "serving": _("Đang phục vụ"),
+        "paused": _("Tạm dừng"),
+        "closed": _("Đã đóng"),
+        "nobody": "—",
+        "no_calls": _("Chưa có lượt gọi"),
+        "weekdays": [
+            _("Thứ Hai"),
+            _("Thứ Ba"),
+            _("Thứ Tư"),
+            _("Thứ Năm"),
+            _("Thứ Sáu"),
+            _("Thứ Bảy"),
+            _("Chủ Nhật"),
+        ],
+    }
+
+
+def _page(office: Office, counter_ids: list[int], settings: dict[str, Any]) -> str:
+    languages = ("vi", "en") if settings["language"] == "vi_en" else (settings["language"],)
+    fixed_clips = [CHIME]
+    for language in languages:
+        fixed_clips += [CALL_OPENING[language], CALL_COUNTER[language]]
+    config = {
+        "office": office.code,
+        "counters": counter_ids,
+        "isVoiceEnabled": settings["is_voice_enabled"],
+        "language": settings["language"],
+        "numberReading": settings["number_reading"],
+        "announcementUrl": url_for("display.announcement"),
+        "preload": [clip_url(name) for name in fixed_clips],
+        "serverNow": iso(now(), office.timezone),
+        "flashSeconds": FLASH_SECONDS,
+        "texts": _texts(),
+    }
+    return render_template(
+        "display/display.html", office=office, config=config, title=settings["title"]
+    )
+
+
+@bp.get("/display")
+def display_all() -> str:
+    """Every counter of the office, or those of ``?counters=1,2``; Vietnamese
+    announcements reading numbers digit by digit."""
+    wanted = parse_counter_ids(request.args.get("counters"))
+    with database().read() as session:
+        office = resolve_office(session, request.args.get("office"), None)
+        counter_ids = _checked_counters(session, office, wanted)
+        settings = {
+            "title": pgettext("display", "Màn hình phòng chờ"),
+            "language": "vi",
+            "is_voice_enabled": True,
+            "number_reading": "digits",
+        }
+        return _page(office, counter_ids, settings)
+
+
+@bp.get("/display/<int:display_id>")
+def display_configured(display_id: int) -> str:
+    """A display configured in the admin screens; ``?counters=`` narrows it further."""
+    wanted = parse_counter_ids(request.args.get("counters"))
+    with database().read() as session:
+        display = session.get(Display, display_id)
+        if display is None:
+            raise NotFound("no such display", "display_not_found")
+        office = session.get(Office, display.office_id)
+        assert office is not None
+        configured = [int(counter_id) for counter_id in display.counter_ids or []]
+        if configured and wanted:
+            wanted = [counter_id for counter_id in wanted if counter_id in configured]
+            if not wanted:
+                raise NotFound("none of those counters is on this display", "counter_not_found")
+        counter_ids = wanted or configured
+        counter_ids = _checked_counters(session, office, counter_ids)
+        settings = {
+            "title": display.name,
+            "language": display.language if display.language in DISPLAY_LANGUAGES else "vi",
+            "is_voice_enabled": display.is_voice_enabled,
+            "number_reading": (
+                display.number_reading if display.number_reading in NUMBER_READINGS else "digits"
+            ),
+        }
+        return _page(office, counter_ids, settings)
+
+
+def _json_error(error: QueueError) -> tuple[Response, int]:
+    # Always JSON, whatever the Accept header: only the display's script asks.
+    return jsonify({"error": error.as_dict()}), error.status
+
+
+def _announcement_request() -> tuple[str, int, str, str]:
+    code = request.args.get("code", "").strip()
+    if not code or len(code) > MAX_CODE_LENGTH:
+        raise Malformed(
+            f"code must be a ticket code of 1 to {MAX_CODE_LENGTH} characters", "invalid_field"
+        )
+    raw_counter = request.args.get("counter", "")
+    if not raw_counter.isdigit() or int(raw_counter) > MAX_COUNTER_NUMBER:
+        raise Malformed(
+            f"counter must be a counter number from 0 to {MAX_COUNTER_NUMBER}", "invalid_field"
+        )
+    language = request.args.get("language", "vi")
+    if language not in DISPLAY_LANGUAGES:
+        raise Malformed(f"language must be one of {', '.join(DISPLAY_LANGUAGES)}", "invalid_field")
+    reading = request.args.get("reading", "digits")
+    if reading not in NUMBER_READINGS:
+        raise Malformed(f"reading must be one of {', '.join(NUMBER_READINGS)}", "invalid_field")
+    return code, int(raw_counter), language, reading
+
+
+@bp.get("/display/announcement.json")
+def announcement() -> Response | tuple[Response, int]:
+    """``?code=A012&counter=3&language=vi|en|vi_en&reading=digits|number`` ->
+    ``{"clips": [urls]}``: the chime and the sentence, in the order to play.
+
+    "vi_en" says the call in Vietnamese, then in English after one chime.
+    """
+    try:
+        code, counter_number, language, reading = _announcement_request()
+        names: list[str] = []
+        for index, spoken in enumerate(("vi", "en") if language == "vi_en" else (language,)):
+            names += announcement_clips(
+                code,
+                counter_number,
+                language=spoken,
+                number_reading=reading,
+                with_chime=index == 0,
+            )
+    except QueueError as error:
+        return _json_error(error)
+    except ValueError as error:
+        return _json_error(Malformed(str(error), "unannounceable_code"))
+    response = jsonify({"clips": [clip_url(name) for name in names]})
+    # The same call always sounds the same: let the display keep it a while.
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response

@@ -2,18 +2,23 @@
  * LuotAnnouncer: plays waiting-room calls, one clip after another.
  *
  * A call is a list of clip URLs (the server builds it with
- * voice.announcement_clips and voice.clips.clip_url). Calls are played in the
- * order they arrive and never overlap: a call that arrives while another is
- * playing waits in a FIFO queue, however many arrive at once. A clip that
- * fails to load or play is skipped, and a clip that neither ends nor fails
- * is abandoned after a timeout, so one bad file never stalls the loudspeaker.
+ * voice.announcement_clips and voice.clips.clip_url), or a promise of one
+ * (the display asks the server for each call's list as the call arrives).
+ * Calls are played in the order they arrive and never overlap: a call that
+ * arrives while another is playing waits in a FIFO queue, however many arrive
+ * at once, and a call whose list is still being fetched keeps its place. A
+ * call whose list cannot be had is dropped; a clip that fails to load or play
+ * is skipped, and a clip that neither ends nor fails is abandoned after a
+ * timeout, so one bad file never stalls the loudspeaker.
  *
  *   const announcer = new LuotAnnouncer();
  *   announcer.announce(["/static/voice/chime.mp3", "/static/voice/vi/digit_1.mp3"]);
+ *   announcer.announce(fetch(url).then((response) => response.json()).then((body) => body.clips));
  *
  * Hooks, for the display page and for tests: set the callbacks
  * onclipstart(url), onclipend(url, outcome) where outcome is "ended", "error"
- * or "timeout", onannouncementstart(urls) and onannouncementend(urls); the
+ * or "timeout", onannouncementstart(urls), onannouncementend(urls) and
+ * onannouncementfailed(error) for a call whose list could not be had; the
  * same moments are dispatched on window as CustomEvents "luot-announcer:clipstart"
  * and so on, with the arguments in event.detail. `queuedCount` is the number
  * of calls waiting behind the one playing; `isPlaying` says whether one is.
@@ -38,6 +43,7 @@
       this.onclipend = null;
       this.onannouncementstart = null;
       this.onannouncementend = null;
+      this.onannouncementfailed = null;
       this._queue = [];
       this._audioByUrl = new Map();
       this._isPlaying = false;
@@ -58,12 +64,14 @@
     }
 
     /**
-     * Queue one call. The promise resolves once it has been played (or
-     * dropped by clear()), with true if played and false if dropped.
+     * Queue one call: a list of URLs or a promise of one. The promise returned
+     * resolves once the call has been played (or dropped by clear(), or
+     * because its list could not be had), with true if played, else false.
      */
     announce(urls) {
       return new Promise((resolve) => {
-        this._queue.push({ urls: Array.from(urls), resolve });
+        const pending = typeof urls.then === "function" ? urls : Array.from(urls);
+        this._queue.push({ urls: pending, resolve });
         this._playQueue();
       });
     }
@@ -79,13 +87,23 @@
       try {
         while (this._queue.length > 0) {
           const call = this._queue.shift();
-          this._emit("announcementstart", call.urls);
-          for (const url of call.urls) {
+          let urls = call.urls;
+          if (typeof urls.then === "function") {
+            try {
+              urls = Array.from(await urls);
+            } catch (error) {
+              this._emit("announcementfailed", String(error));
+              call.resolve(false);
+              continue;
+            }
+          }
+          this._emit("announcementstart", urls);
+          for (const url of urls) {
             this._emit("clipstart", url);
             const outcome = await this._playClip(url);
             this._emit("clipend", url, outcome);
           }
-          this._emit("announcementend", call.urls);
+          this._emit("announcementend", urls);
           call.resolve(true);
           if (this._queue.length > 0 && this.pauseBetweenMs > 0) {
             await new Promise((resolve) => setTimeout(resolve, this.pauseBetweenMs));

@@ -1,0 +1,242 @@
+/*
+ * The waiting-room display: draws the queue state it is sent, flashes and
+ * announces each call.
+ *
+ * Configuration comes from the page's #display-config block (counters it is
+ * limited to, voice, language, number reading, and every word it shows, in
+ * the page's language). Text from the server is always set as text, never
+ * as HTML.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("display-config").textContent);
+  const texts = config.texts;
+  const clock = new OfficeClock(config.serverNow);
+  const shownCounters = new Set(config.counters);
+  const announcer = new LuotAnnouncer();
+  const byId = (id) => document.getElementById(id);
+  /** How many calls "Vừa gọi" lists. */
+  const RECENT_CALLS = 6;
+  let flashTimer = null;
+
+  const isShown = (counterId) => shownCounters.size === 0 || shownCounters.has(counterId);
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function counterLabel(number) {
+    return texts.counter + " " + number;
+  }
+
+  // -- clock -------------------------------------------------------------------
+
+  function showTime() {
+    byId("clock").textContent = clock.time();
+    byId("date").textContent = clock.date(texts.weekdays);
+  }
+
+  // -- the newest call -----------------------------------------------------------
+
+  function restartFlash(node) {
+    node.classList.remove("is-flashing");
+    // Reading a layout property restarts the CSS animation of a repeated call.
+    void node.offsetWidth;
+    node.classList.add("is-flashing");
+  }
+
+  function showNewest(code, counterNumber, isFresh) {
+    const panel = byId("newest");
+    byId("newest-code").textContent = code;
+    byId("newest-counter").textContent = counterNumber;
+    panel.dataset.code = code;
+    panel.dataset.counter = String(counterNumber);
+    if (!isFresh) return;
+    restartFlash(panel);
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(() => {
+      panel.classList.remove("is-flashing");
+      for (const card of document.querySelectorAll(".counter-card.is-flashing")) {
+        card.classList.remove("is-flashing");
+      }
+    }, config.flashSeconds * 1000);
+  }
+
+  // -- lists -----------------------------------------------------------------------
+
+  function ticketAtCounter(counter) {
+    const ticket = counter.current_ticket;
+    return ticket && (ticket.state === "called" || ticket.state === "serving") ? ticket : null;
+  }
+
+  function counterCard(counter) {
+    const card = element("li", "counter-card is-" + counter.state);
+    card.dataset.counter = String(counter.id);
+    card.append(element("span", "counter-card-label", counterLabel(counter.number)));
+    const ticket = ticketAtCounter(counter);
+    if (counter.state !== "open" && !ticket) {
+      const word = counter.state === "paused" ? texts.paused : texts.closed;
+      card.append(element("span", "counter-card-state", word));
+    } else {
+      card.append(element("span", "counter-card-code", ticket ? ticket.code : texts.nobody));
+    }
+    return card;
+  }
+
+  function renderCounters(counters) {
+    const grid = byId("counters");
+    const flashing = new Set(
+      [...grid.querySelectorAll(".counter-card.is-flashing")].map((card) => card.dataset.counter)
+    );
+    const cards = counters.map(counterCard);
+    for (const card of cards) {
+      if (flashing.has(card.dataset.counter)) card.classList.add("is-flashing");
+    }
+    grid.replaceChildren(...cards);
+    // Few counters get one wide column; many share the height in more columns.
+    const columns = counters.length <= 4 ? 1 : counters.length <= 10 ? 2 : 3;
+    grid.style.setProperty("--columns", String(columns));
+    grid.style.setProperty("--rows", String(Math.max(1, Math.ceil(counters.length / columns))));
+  }
+
+  function recentItem(code, counterNumber) {
+    const item = element("li", "recent-item");
+    item.dataset.call = code + "@" + counterNumber;
+    item.append(element("span", "recent-code", code));
+    item.append(element("span", "recent-counter", counterLabel(counterNumber)));
+    return item;
+  }
+
+  function renderRecent(calls) {
+    const list = byId("recent");
+    if (calls.length === 0) {
+      list.replaceChildren(element("li", "recent-empty", texts.no_calls));
+      return;
+    }
+    // A recall is a call again, not another person: each number once, newest first.
+    const seen = new Set();
+    const distinct = calls.filter((call) => {
+      const key = call.code + "@" + call.counter_number;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    list.replaceChildren(
+      ...distinct.slice(0, RECENT_CALLS).map((call) => recentItem(call.code, call.counter_number))
+    );
+  }
+
+  function serviceName(service) {
+    return document.documentElement.lang === "en" && service.name_en
+      ? service.name_en
+      : service.name;
+  }
+
+  function renderWaiting(services, counters) {
+    let shown = services;
+    if (shownCounters.size > 0) {
+      const served = new Set(counters.flatMap((counter) => counter.services));
+      shown = services.filter((service) => served.has(service.code));
+    }
+    byId("waiting").replaceChildren(
+      ...shown.map((service) => {
+        const item = element("li", "waiting-item");
+        item.dataset.service = service.code;
+        item.append(element("span", "waiting-name", serviceName(service)));
+        item.append(element("span", "waiting-count", String(service.waiting)));
+        return item;
+      })
+    );
+  }
+
+  function renderTicker(message) {
+    const box = byId("ticker-box");
+    const text = byId("ticker");
+    box.hidden = !message;
+    // Setting the same text again would restart the scrolling from the start.
+    if (text.textContent !== message) {
+      text.textContent = message || "";
+      const seconds = Math.max(20, Math.round((message || "").length / 6));
+      text.style.setProperty("--ticker-seconds", seconds + "s");
+    }
+  }
+
+  function render(state) {
+    clock.sync(state.generated_at);
+    showTime();
+    const counters = state.counters.filter((counter) => isShown(counter.id));
+    const calls = state.recent_calls.filter((call) => isShown(call.counter));
+    renderCounters(counters);
+    renderRecent(calls);
+    renderWaiting(state.services, counters);
+    renderTicker(state.ticker);
+    const newest = byId("newest");
+    if (calls.length > 0) {
+      const latest = calls[0];
+      const isSame =
+        newest.dataset.code === latest.code &&
+        newest.dataset.counter === String(latest.counter_number);
+      if (!isSame) showNewest(latest.code, latest.counter_number, false);
+    }
+  }
+
+  // -- a call ----------------------------------------------------------------------
+
+  function clipsFor(code, counterNumber) {
+    const query = new URLSearchParams({
+      code: code,
+      counter: String(counterNumber),
+      language: config.language,
+      reading: config.numberReading,
+    });
+    return fetch(config.announcementUrl + "?" + query).then((response) => {
+      if (!response.ok) throw new Error("announcement " + response.status);
+      return response.json().then((body) => body.clips);
+    });
+  }
+
+  function onCall(call) {
+    const counter = call.counter;
+    if (!isShown(counter.id)) return;
+    const code = call.ticket.code;
+    showNewest(code, counter.number, true);
+    // The full state follows in a moment; the card and the list change now.
+    const card = document.querySelector('.counter-card[data-counter="' + counter.id + '"]');
+    if (card) {
+      card.replaceWith(counterCard(counter));
+      restartFlash(document.querySelector('.counter-card[data-counter="' + counter.id + '"]'));
+    }
+    const list = byId("recent");
+    list.querySelector(".recent-empty")?.remove();
+    const item = recentItem(code, counter.number);
+    for (const same of list.querySelectorAll(".recent-item")) {
+      if (same.dataset.call === item.dataset.call) same.remove();
+    }
+    list.prepend(item);
+    while (list.children.length > RECENT_CALLS) list.lastElementChild.remove();
+    window.dispatchEvent(
+      new CustomEvent("luot-display:call", {
+        detail: { code: code, counter: counter.number, callCount: call.call_count },
+      })
+    );
+    if (config.isVoiceEnabled) announcer.announce(clipsFor(code, counter.number));
+  }
+
+  // -- start -----------------------------------------------------------------------
+
+  showTime();
+  setInterval(showTime, 1000);
+  if (config.isVoiceEnabled) announcer.preload(config.preload);
+  const auth = { office: config.office };
+  if (shownCounters.size > 0) auth.counters = config.counters;
+  const socket = LuotLive.connect("/display", auth, byId("offline"));
+  socket.on("queue_state", render);
+  socket.on("queue_changed", render);
+  socket.on("ticket_called", onCall);
+  // For a person (or a test) looking into a running display.
+  window.luotDisplay = { announcer: announcer, socket: socket };
+})();

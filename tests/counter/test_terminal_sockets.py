@@ -1,0 +1,195 @@
+"""The terminal's Socket.IO flow for a logged-in clerk, through Flask-SocketIO's
+test client sharing the browser session of the Flask test client."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.counter.conftest import PASSWORD, csrf_token
+from web.extensions import socketio
+
+
+def received(connection, name):
+    return [m["args"][0] for m in connection.get_received("/counter") if m["name"] == name]
+
+
+@pytest.fixture
+def terminal(app, client, make_user, log_in, choose_counter):
+    """Clerk Lan, logged in at counter 1, with the terminal's socket open."""
+    make_user("lan")
+    log_in("lan")
+    choose_counter(1)
+    connection = socketio.test_client(app, namespace="/counter", flask_test_client=client)
+    assert connection.is_connected("/counter")
+    return connection
+
+
+def act(connection, event, **data):
+    return connection.emit(event, {"counter": 1, **data}, namespace="/counter", callback=True)
+
+
+def counter_state(client, number):
+    return client.get("/api/v1/counters").get_json()["counters"][number - 1]
+
+
+def issue(client, service="HT"):
+    return client.post("/api/v1/tickets", json={"service": service}).get_json()
+
+
+def test_logged_in_terminal_gets_the_queue_state(terminal):
+    (state,) = received(terminal, "queue_state")
+    assert [counter["number"] for counter in state["counters"]] == [1, 2, 3]
+
+
+def test_after_logging_out_the_terminal_cannot_connect(app, client, terminal):
+    terminal.disconnect(namespace="/counter")
+    token = csrf_token(client.get("/counter").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": token})
+    anonymous = socketio.test_client(app, namespace="/counter", flask_test_client=client)
+    assert not anonymous.is_connected("/counter")
+
+
+def test_the_socket_is_bound_to_the_chosen_counter(client, terminal):
+    issue(client)
+    refused = terminal.emit("call_next", {"counter": 2}, namespace="/counter", callback=True)
+    assert refused["ok"] is False
+    assert refused["error"]["code"] == "other_counter"
+    assert counter_state(client, 2)["current_ticket"] is None
+    for event, data in (("recall", {}), ("finish", {}), ("open", {}), ("pause", {"reason": "x"})):
+        ack = terminal.emit(event, {"counter": 3, **data}, namespace="/counter", callback=True)
+        assert ack["error"]["code"] == "other_counter", event
+    assert counter_state(client, 3)["state"] == "open"
+    mine = act(terminal, "call_next")
+    assert (mine["ok"], mine["counter"]["id"], mine["ticket"]["code"]) == (True, 1, "A001")
+
+
+def test_call_recall_no_show_and_return(client, terminal):
+    first = issue(client)
+    called = act(terminal, "call_next")
+    assert (called["ticket"]["id"], called["ticket"]["state"]) == (first["id"], "called")
+    assert called["counter"]["current_ticket"]["id"] == first["id"]
+    too_soon = act(terminal, "no_show")
+    assert (too_soon["ok"], too_soon["error"]["code"]) == (False, "recall_limit_not_reached")
+    recalled = act(terminal, "recall")
+    assert recalled["ticket"]["call_count"] == 2
+    gone = act(terminal, "no_show")
+    assert gone["ticket"]["state"] == "no_show"
+    assert gone["counter"]["current_ticket"] is None
+    back = act(terminal, "return", ticket=first["id"])
+    assert back["ok"] is True
+    assert back["ticket"]["state"] == "waiting"
+    assert back["ticket"]["position"] == 0
+    again = act(terminal, "call_next")
+    assert again["ticket"]["id"] == first["id"]
+    assert again["ticket"]["call_count"] == 3
+
+
+def test_call_a_chosen_ticket_start_park_and_call_it_back(client, terminal):
+    issue(client)
+    chosen = issue(client, "DD")
+    called = act(terminal, "call", ticket=chosen["id"])
+    assert (called["ticket"]["code"], called["ticket"]["state"]) == ("B001", "called")
+    started = act(terminal, "start")
+    assert started["ticket"]["state"] == "serving"
+    parked = act(terminal, "park")
+    assert parked["ticket"]["state"] == "parked"
+    assert parked["counter"]["current_ticket"] is None
+    next_one = act(terminal, "call_next")
+    assert next_one["ticket"]["code"] == "A001"
+    busy = act(terminal, "call", ticket=chosen["id"])
+    assert (busy["ok"], busy["error"]["code"]) == (False, "counter_busy")
+    act(terminal, "finish", outcome="more_documents")
+    resumed = act(terminal, "call", ticket=chosen["id"])
+    assert (resumed["ticket"]["id"], resumed["ticket"]["state"]) == (chosen["id"], "called")
+    done = act(terminal, "finish", outcome="resolved")
+    assert (done["ticket"]["state"], done["ticket"]["outcome"]) == ("done", "resolved")
+    ticket = client.get(f"/api/v1/tickets/{next_one['ticket']['id']}").get_json()
+    assert (ticket["state"], ticket["outcome"]) == ("done", "more_documents")
+
+
+def test_transfer_to_a_service_and_to_a_counter(client, terminal):
+    issue(client)
+    issue(client)
+    act(terminal, "call_next")
+    to_service = act(terminal, "transfer", service="LD")
+    assert to_service["ok"] is True
+    assert (to_service["ticket"]["code"], to_service["ticket"]["service"]) == ("A001", "LD")
+    assert to_service["ticket"]["state"] == "waiting"
+    assert to_service["counter"]["current_ticket"] is None
+    act(terminal, "call_next")  # the LD leg went to the head of its queue
+    state = counter_state(client, 1)
+    assert (state["current_ticket"]["code"], state["current_ticket"]["service"]) == ("A001", "LD")
+    to_counter = act(terminal, "transfer", target_counter=3)
+    assert to_counter["ticket"]["state"] == "waiting"
+    bad = act(terminal, "transfer", target_counter=1)
+    assert (bad["ok"], bad["error"]["code"]) == (False, "no_current_ticket")
+    act(terminal, "call_next")
+    bad_target = act(terminal, "transfer", target_counter=1)
+    assert (bad_target["ok"], bad_target["error"]["code"]) == (False, "transfer_target")
+
+
+def test_open_pause_and_close_the_counter(client, terminal):
+    issue(client)
+    act(terminal, "call_next")
+    busy = act(terminal, "close")
+    assert (busy["ok"], busy["error"]["code"]) == (False, "counter_busy")
+    act(terminal, "finish")
+    paused = act(terminal, "pause", reason="Nghỉ giữa giờ")
+    assert (paused["counter"]["state"], paused["counter"]["pause_reason"]) == (
+        "paused",
+        "Nghỉ giữa giờ",
+    )
+    refused = act(terminal, "call_next")
+    assert (refused["ok"], refused["error"]["code"]) == (False, "counter_not_open")
+    closed = act(terminal, "close")
+    assert closed["counter"]["state"] == "closed"
+    assert counter_state(client, 1)["state"] == "closed"
+    cannot_pause = act(terminal, "pause", reason="")
+    assert cannot_pause["error"]["code"] == "counter_closed"
+    opened = act(terminal, "open")
+    assert (opened["ok"], opened["counter"]["state"]) == (True, "open")
+    assert counter_state(client, 1)["state"] == "open"
+
+
+def test_cancel_a_waiting_ticket(client, terminal):
+    ticket = issue(client)
+    cancelled = act(terminal, "cancel", ticket=ticket["id"])
+    assert cancelled["ticket"]["state"] == "cancelled"
+    assert act(terminal, "call_next")["ticket"] is None
+
+
+def test_the_terminal_hears_queue_changes_and_displays_hear_its_calls(app, client, terminal):
+    display = socketio.test_client(app, namespace="/display", flask_test_client=client)
+    display.get_received("/display")
+    terminal.get_received("/counter")
+    issue(client, "KD")
+    (changed,) = received(terminal, "queue_changed")
+    assert [s["waiting"] for s in changed["services"]] == [0, 0, 1, 0]
+    act(terminal, "call_next")
+    calls = [m["args"][0] for m in display.get_received("/display") if m["name"] == "ticket_called"]
+    assert [(c["ticket"]["code"], c["counter"]["number"], c["call_count"]) for c in calls] == [
+        ("C001", 1, 1)
+    ]
+
+
+def test_two_clerks_at_two_counters_each_see_their_own(app, client, make_user, terminal):
+    issue(client)
+    issue(client)
+    other_client = app.test_client()
+    make_user("minh")
+    token = csrf_token(other_client.get("/login").get_data(as_text=True))
+    other_client.post(
+        "/login", data={"csrf_token": token, "username": "minh", "password": PASSWORD}
+    )
+    token = csrf_token(other_client.get("/counter/choose").get_data(as_text=True))
+    other_client.post("/counter/choose", data={"csrf_token": token, "counter": 2})
+    minh = socketio.test_client(app, namespace="/counter", flask_test_client=other_client)
+    lan_call = act(terminal, "call_next")
+    minh_call = minh.emit("call_next", {"counter": 2}, namespace="/counter", callback=True)
+    assert (lan_call["ticket"]["code"], minh_call["ticket"]["code"]) == ("A001", "A002")
+    assert lan_call["counter"]["current_ticket"]["code"] == "A001"
+    assert minh_call["counter"]["current_ticket"]["code"] == "A002"
+    assert act(terminal, "finish")["ticket"]["code"] == "A001"
+    assert counter_state(client, 2)["current_ticket"]["code"] == "A002"
+    crossed = minh.emit("finish", {"counter": 1}, namespace="/counter", callback=True)
+    assert crossed["error"]["code"] == "other_counter"
