@@ -420,6 +420,35 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/tickets/{ticket_id}/print": {
+            "post": {
+                "summary": "Print a ticket again",
+                "description": (
+                    'On the printer of "kiosk" when given, else the office\'s default '
+                    "printer. A printer fault is not an error: the ticket comes back with "
+                    '"printed": false and "print_error". Every attempt is logged.'
+                ),
+                "tags": ["tickets"],
+                "security": CLERK,
+                "parameters": [TICKET_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "kiosk": {"type": "integer", "minimum": 1},
+                            "language": {
+                                "enum": ["vi", "en"],
+                                "description": "language of the printed ticket",
+                            },
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _json(ref("Ticket"), 'The ticket, with "printed" (and "print_error")'),
+                    **_errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
         "/api/v1/tickets/{ticket_id}/rating": {
             "post": {
                 "summary": "Rate a finished ticket (once)",

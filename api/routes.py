@@ -28,7 +28,7 @@ from queueing.queries import (
     ticket_payload,
 )
 from web import printing_jobs
-from web.access import current_principal, require, resolve_office
+from web.access import check_office, current_principal, require, resolve_office
 from web.actions import optional_id, optional_string, run_counter_action, run_ticket_action
 from web.context import database, now, status_url, write
 from web.extensions import limiter
@@ -245,6 +245,28 @@ def return_ticket(ticket_id: int) -> Response:
 def cancel_ticket(ticket_id: int) -> Response:
     json_body()
     return jsonify(run_ticket_action("cancel", ticket_id, require("clerk")))
+
+
+@bp.post("/tickets/<int:ticket_id>/print")
+def reprint_ticket(ticket_id: int) -> Response:
+    """Print a ticket again (the paper jammed, or the citizen lost it), on
+    the printer of ``"kiosk": ID`` when given, else the default printer."""
+    principal = require("clerk")
+    body = json_body()
+    kiosk_id = optional_id(body, "kiosk")
+    language = optional_string(body, "language", limit=2) or "vi"
+    if language not in ("vi", "en"):
+        raise Invalid("language must be vi or en", "unknown_language")
+    with database().read() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound("no such ticket", "ticket_not_found")
+        check_office(principal, ticket.office_id)
+        if kiosk_id is not None:
+            printing_jobs.find_kiosk(session, kiosk_id, ticket.office_id)
+        payload = _ticket_json(session, ticket)
+    payload.update(printing_jobs.print_issued_ticket(payload, kiosk_id, principal.actor, language))
+    return jsonify(payload)
 
 
 @bp.post("/tickets/<int:ticket_id>/rating")

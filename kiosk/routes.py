@@ -1,25 +1,215 @@
-"""The citizen's pages: the kiosk and the ticket page behind the QR code."""
+"""The citizen's pages: the kiosk and the ticket page behind the QR code.
+
+The kiosk issues through ``POST /api/v1/tickets`` and follows the queue on
+the public ``/display`` namespace; the ticket page follows its ticket on
+``/ticket`` (kiosk/sockets.py). Both are public.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import io
+from typing import Any
 
-from queueing.errors import NotFound
-from queueing.models import Ticket
-from web.context import database
+import qrcode
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from PIL import Image
+from qrcode.constants import ERROR_CORRECT_M
+from werkzeug.wrappers import Response as BaseResponse
+
+import printing
+from queueing import rules
+from queueing.errors import Malformed, NotFound
+from queueing.models import Kiosk, Office, Ticket
+from queueing.queries import QueueView, active_services, rating_of, ticket_payload
+from web.access import require, resolve_office
+from web.context import database, now, status_url
+from web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+from . import screens, texts
 
 bp = Blueprint("kiosk", __name__)
+
+#: Seconds without a touch after which the kiosk returns to its home screen.
+IDLE_SECONDS = 60
+#: Seconds the confirmation stays up (longer when the paper did not print,
+#: so the citizen has time to note the number).
+CONFIRMATION_SECONDS = 10
+CONFIRMATION_SECONDS_WITHOUT_PAPER = 20
+#: Paper widths the layout preview draws, in dots.
+PREVIEW_WIDTHS = (printing.PAPER_80_MM_DOTS, printing.PAPER_58_MM_DOTS)
+#: Dots per QR module on the confirmation screen: large enough for a phone
+#: held at arm's length from a kiosk screen.
+QR_MODULE_PIXELS = 8
+QR_QUIET_ZONE_MODULES = 4
+
+
+def page_language() -> str:
+    locale = get_locale()
+    language = str(locale) if locale else DEFAULT_LANGUAGE
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language_url(language: str) -> str:
+    """This page in ``language``, keeping its other query arguments."""
+    arguments: dict[str, Any] = {
+        **(request.view_args or {}),
+        **{name: value for name, value in request.args.items() if name != "lang"},
+        "lang": language,
+    }
+    assert request.endpoint is not None
+    return url_for(request.endpoint, **arguments)
+
+
+def _language_switch() -> dict[str, str]:
+    other = "en" if page_language() == "vi" else "vi"
+    return {
+        "other_language": other,
+        "other_language_name": "English" if other == "en" else "Tiếng Việt",
+        "other_language_url": language_url(other),
+    }
 
 
 @bp.get("/kiosk")
 def kiosk_home() -> str:
-    return render_template("kiosk/kiosk.html")
+    """The office's kiosk, printing on the default printer (LUOT_PRINTER)."""
+    return _kiosk_page(None)
+
+
+@bp.get("/kiosk/<int:kiosk_id>")
+def configured_kiosk(kiosk_id: int) -> str:
+    """A kiosk configured by the admins, printing on its own printer."""
+    return _kiosk_page(kiosk_id)
+
+
+def _kiosk_page(kiosk_id: int | None) -> str:
+    language = page_language()
+    at = now()
+    with database().read() as session:
+        if kiosk_id is None:
+            office = resolve_office(session, request.args.get("office"), None)
+        else:
+            kiosk = session.get(Kiosk, kiosk_id)
+            if kiosk is None or not kiosk.is_active:
+                raise NotFound("no such kiosk", "kiosk_not_found")
+            found = session.get(Office, kiosk.office_id)
+            assert found is not None
+            office = found
+        groups = screens.kiosk_groups(session, office, at, language)
+        name = screens.office_name(office, language)
+        data = {
+            "lang": language,
+            "office": office.code,
+            "kiosk": kiosk_id,
+            "service_day": rules.service_day(at, office.timezone).isoformat(),
+            "issue_url": url_for("api.issue_ticket"),
+            "ticket_url": url_for("kiosk.ticket_page", ticket_id=0).removesuffix("0"),
+            "home_url": language_url(DEFAULT_LANGUAGE),
+            "idle_seconds": IDLE_SECONDS,
+            "confirmation_seconds": CONFIRMATION_SECONDS,
+            "confirmation_seconds_without_paper": CONFIRMATION_SECONDS_WITHOUT_PAPER,
+            "texts": texts.kiosk_script_texts(),
+        }
+    return render_template(
+        "kiosk/kiosk.html",
+        office_name=name,
+        groups=groups,
+        services=[service for group in groups for service in group.services],
+        priorities=texts.PRIORITY_GROUPS,
+        data=data,
+        **_language_switch(),
+    )
+
+
+@bp.get("/kiosk/ticket-preview.png")
+def ticket_preview() -> Response:
+    """The paper ticket's layout with sample data, for the admins' screens:
+    ``?width=576|384&lang=vi|en``."""
+    principal = require("admin")
+    width_text = request.args.get("width", str(printing.PAPER_80_MM_DOTS))
+    if not width_text.isdigit() or int(width_text) not in PREVIEW_WIDTHS:
+        raise Malformed("width must be 576 (80 mm paper) or 384 (58 mm)", "invalid_field")
+    language = request.args.get("lang", DEFAULT_LANGUAGE)
+    if language not in LANGUAGES:
+        raise Malformed("lang must be vi or en", "invalid_field")
+    at = now()
+    with database().read() as session:
+        office = resolve_office(session, request.args.get("office"), principal)
+        services = active_services(session, office.id)
+        ticket = screens.sample_ticket(office, services[0] if services else None, at, status_url)
+        name = screens.office_name(office, language)
+    png = printing.preview_png(ticket, name, int(width_text), language=language)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/t/<int:ticket_id>")
-def ticket_page(ticket_id: int) -> str:
+def ticket_page(ticket_id: int) -> str | BaseResponse:
+    """The citizen's live page of a ticket (the QR code's target)."""
+    language = page_language()
     with database().read() as session:
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound("no such ticket", "ticket_not_found")
-        return render_template("kiosk/ticket.html", ticket_id=ticket.id, code=ticket.code)
+        newest = screens.newest_leg(session, ticket)
+        if newest.id != ticket.id:
+            # The paper names the first leg; the visit goes on on the newest.
+            return redirect(
+                url_for("kiosk.ticket_page", ticket_id=newest.id, **request.args.to_dict())
+            )
+        office = session.get(Office, ticket.office_id)
+        assert office is not None
+        payload = ticket_payload(QueueView(session, office, now()), ticket, status_url)
+        data = {
+            "lang": language,
+            "ticket": payload,
+            "is_rated": rating_of(session, ticket.id) is not None,
+            "ticket_api_url": url_for("api.get_ticket", ticket_id=ticket.id),
+            "rating_url": url_for("api.rate_ticket", ticket_id=ticket.id),
+            "chime_url": url_for("static", filename="voice/chime.mp3"),
+            "low_score": texts.LOW_SCORE,
+            "texts": texts.ticket_script_texts(),
+        }
+        service_name = (
+            payload["service_name_en"]
+            if language == "en" and payload["service_name_en"]
+            else payload["service_name"]
+        )
+        name = screens.office_name(office, language)
+    return render_template(
+        "kiosk/ticket.html",
+        ticket=payload,
+        service_name=service_name,
+        office_name=name,
+        levels=texts.RATING_LEVELS,
+        reasons=texts.RATING_REASONS,
+        data=data,
+        **_language_switch(),
+    )
+
+
+@bp.get("/t/<int:ticket_id>/qr.png")
+def ticket_qr(ticket_id: int) -> Response:
+    """The QR code of a ticket's live page, shown on the kiosk's confirmation
+    so the ticket can be followed on a phone even when the paper fails."""
+    with database().read() as session:
+        if session.get(Ticket, ticket_id) is None:
+            raise NotFound("no such ticket", "ticket_not_found")
+    return Response(
+        qr_png(status_url(ticket_id)),
+        mimetype="image/png",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+def qr_png(text: str) -> bytes:
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QR_QUIET_ZONE_MODULES)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    modules = len(matrix)
+    small = Image.new("1", (modules, modules), 1)
+    small.putdata([0 if is_dark else 1 for row in matrix for is_dark in row])
+    image = small.resize((modules * QR_MODULE_PIXELS,) * 2, Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

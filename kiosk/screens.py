@@ -1,0 +1,168 @@
+"""What the kiosk and the ticket page show, read from the queue.
+
+Nothing here writes; the kiosk issues through the public API like any
+other client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queueing import rules
+from queueing.models import TRANSFERRED, NumberCounter, Office, Service, Ticket
+from queueing.operations import issuing_closed_reason
+from queueing.queries import QueueView, StatusUrl, active_services, iso
+
+from . import texts
+
+
+@dataclass(slots=True)
+class KioskService:
+    """One service button, in the page's language."""
+
+    code: str
+    name: str
+    description: str
+    #: Documents to bring, one per item.
+    documents: list[str]
+    waiting: int
+    closed_reason: str | None
+
+    @property
+    def is_issuing(self) -> bool:
+        return self.closed_reason is None
+
+    @property
+    def status_text(self) -> str:
+        if self.closed_reason is not None:
+            return texts.closed_reason_text(self.closed_reason)
+        return texts.waiting_count_text(self.waiting)
+
+
+@dataclass(slots=True)
+class ServiceGroup:
+    #: Empty for services outside any group.
+    name: str
+    services: list[KioskService] = field(default_factory=list)
+
+
+def _localised(english: str, vietnamese: str, language: str) -> str:
+    return english if language == "en" and english.strip() else vietnamese
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def used_up_services(
+    session: Session, office: Office, services: list[Service], now: datetime
+) -> dict[int, str]:
+    """Services whose numbers for today are used up: service id -> reason.
+
+    The service payload of the API reports hours and holidays only; a cap
+    is found out when issuing fails, which is too late for a citizen who
+    has already tapped. Issuing's own counter (one row per service and
+    day, rolled back when an issue fails) says how many were handed out.
+    """
+    day = rules.service_day(now, office.timezone)
+    issued = dict(
+        session.execute(
+            select(NumberCounter.service_id, NumberCounter.last_sequence).where(
+                NumberCounter.office_id == office.id, NumberCounter.service_day == day
+            )
+        ).all()
+    )
+    used_up = {}
+    for service in services:
+        count = int(issued.get(service.id, 0))
+        if service.daily_cap is not None and count >= service.daily_cap:
+            used_up[service.id] = "daily_cap_reached"
+        elif (
+            rules.number_for_sequence(
+                count + 1, service.number_start, service.number_end, service.is_number_wrapping
+            )
+            is None
+        ):
+            used_up[service.id] = "numbers_exhausted"
+    return used_up
+
+
+def kiosk_groups(
+    session: Session, office: Office, now: datetime, language: str
+) -> list[ServiceGroup]:
+    """The office's active services in screen order, grouped by their group
+    name; a group stands where its first service stands."""
+    view = QueueView(session, office, now)
+    services = active_services(session, office.id)
+    used_up = used_up_services(session, office, services, now)
+    groups: dict[str, ServiceGroup] = {}
+    for service in services:
+        group_name = _localised(service.group_name_en, service.group_name, language)
+        group = groups.setdefault(group_name, ServiceGroup(group_name))
+        group.services.append(
+            KioskService(
+                code=service.code,
+                name=_localised(service.name_en, service.name, language),
+                description=_localised(service.description_en, service.description, language),
+                documents=_lines(_localised(service.documents_en, service.documents, language)),
+                waiting=view.figures(service.id).waiting,
+                closed_reason=(
+                    issuing_closed_reason(office, service, now) or used_up.get(service.id)
+                ),
+            )
+        )
+    return list(groups.values())
+
+
+def office_name(office: Office, language: str) -> str:
+    return _localised(office.name_en, office.name, language)
+
+
+def newest_leg(session: Session, ticket: Ticket) -> Ticket:
+    """The leg a citizen's visit is on now: a transfer starts a new leg with
+    the same code, and the QR code printed on the paper names the first."""
+    while ticket.state == TRANSFERRED:
+        child = session.scalar(
+            select(Ticket).where(Ticket.parent_id == ticket.id).order_by(Ticket.id.desc()).limit(1)
+        )
+        if child is None:
+            break
+        ticket = child
+    return ticket
+
+
+#: The sample ticket of the layout preview: a mid-morning ticket with
+#: people ahead and a priority, so that every line of the layout shows.
+SAMPLE_NUMBER = 12
+SAMPLE_TICKET_ID = 1234
+
+
+def sample_ticket(
+    office: Office, service: Service | None, now: datetime, status_url: StatusUrl
+) -> dict[str, Any]:
+    """A ticket as the API gives it, for the admins' layout preview."""
+    prefix = service.prefix if service is not None else "A"
+    number_end = service.number_end if service is not None else 999
+    return {
+        "id": SAMPLE_TICKET_ID,
+        "code": rules.ticket_code(prefix, SAMPLE_NUMBER, number_end),
+        "number": SAMPLE_NUMBER,
+        "service": service.code if service is not None else "",
+        "service_name": service.name if service is not None else "Lĩnh vực mẫu",
+        "service_name_en": service.name_en if service is not None else "Sample service",
+        "office": office.code,
+        "office_name": office.name,
+        "office_name_en": office.name_en,
+        "state": "waiting",
+        "priority": "elderly",
+        "channel": "kiosk",
+        "issued_at": iso(now, office.timezone),
+        "position": 7,
+        "estimated_wait_s": 900.0,
+        "status_url": status_url(SAMPLE_TICKET_ID),
+    }

@@ -1,0 +1,123 @@
+/*
+ * LuotCitizen: what the kiosk and the ticket page share.
+ *
+ * Every text shown here comes translated from the server (in the page's
+ * JSON data block), with {name} where a value goes; nothing on screen is
+ * written in this file.
+ *
+ * Plain ES2017, no dependencies, no build step.
+ */
+(function (global) {
+  "use strict";
+
+  /** The page's data block: <script type="application/json" id="...">. */
+  function readData(id) {
+    return JSON.parse(document.getElementById(id).textContent);
+  }
+
+  /** "Đang chờ: {count}" with {count: 3} gives "Đang chờ: 3". */
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, (whole, name) =>
+      Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole
+    );
+  }
+
+  /**
+   * The estimated wait in whole minutes, rounded up as on the printed
+   * ticket, so that paper and screen never disagree.
+   */
+  function waitText(seconds, texts) {
+    if (seconds === null || seconds === undefined || seconds < 60) {
+      return texts.wait_under_one_minute;
+    }
+    const minutes = Math.ceil(seconds / 60);
+    if (minutes === 1) return texts.wait_one_minute;
+    return format(texts.wait_minutes, { minutes: minutes });
+  }
+
+  function aheadText(position, texts) {
+    return format(texts.ahead, { count: position || 0 });
+  }
+
+  /** The ticket's service name in the page's language. */
+  function serviceName(ticket, language) {
+    return language === "en" && ticket.service_name_en ? ticket.service_name_en : ticket.service_name;
+  }
+
+  /** "Ưu tiên: Người cao tuổi", or "" for no priority. */
+  function priorityText(priority, texts) {
+    if (!priority || priority === "none") return "";
+    const group = texts.priorities[priority];
+    return group ? format(texts.priority, { group: group }) : "";
+  }
+
+  /**
+   * A fresh random UUID for an Idempotency-Key. crypto.randomUUID exists
+   * only on https and localhost pages, and a kiosk on the office network
+   * usually loads the app over plain http, so it is built from
+   * crypto.getRandomValues, which every context has.
+   */
+  function newIdempotencyKey() {
+    if (global.crypto && typeof global.crypto.randomUUID === "function") {
+      return global.crypto.randomUUID();
+    }
+    const bytes = new Uint8Array(16);
+    global.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join(
+      "-"
+    );
+  }
+
+  /**
+   * A Socket.IO connection that keeps trying. The client reconnects by
+   * itself after a lost connection, but not after the server refused the
+   * namespace (e.g. while it restarts), so that case is retried here.
+   * onLost/onBack show and hide a "reconnecting" notice. The page's
+   * <html data-connection="live|lost"> says where it stands, for styles
+   * and for tests.
+   */
+  function connect(namespace, auth, handlers) {
+    const socket = global.io(namespace, { auth: auth });
+    let lostTimer = null;
+    const retryMs = 5000;
+    // A blip shorter than this is not worth a notice.
+    const noticeAfterMs = 3000;
+
+    function lost() {
+      document.documentElement.dataset.connection = "lost";
+      if (lostTimer === null && handlers.onLost) {
+        lostTimer = setTimeout(handlers.onLost, noticeAfterMs);
+      }
+    }
+
+    socket.on("connect", () => {
+      document.documentElement.dataset.connection = "live";
+      clearTimeout(lostTimer);
+      lostTimer = null;
+      if (handlers.onBack) handlers.onBack();
+    });
+    socket.on("disconnect", lost);
+    socket.on("connect_error", () => {
+      lost();
+      if (!socket.active) setTimeout(() => socket.connect(), retryMs);
+    });
+    for (const [name, handler] of Object.entries(handlers.events || {})) {
+      socket.on(name, handler);
+    }
+    return socket;
+  }
+
+  global.LuotCitizen = {
+    readData,
+    format,
+    waitText,
+    aheadText,
+    serviceName,
+    priorityText,
+    newIdempotencyKey,
+    connect,
+  };
+})(window);

@@ -1,0 +1,314 @@
+/*
+ * The ticket kiosk: choose a priority group (optional) and a service, get a
+ * number printed and shown.
+ *
+ * One tap issues one ticket: the tap gets its own Idempotency-Key, reused
+ * when the request is retried, and every service button is disabled until
+ * the answer comes, so a double tap or a retry never issues two tickets.
+ * Waiting counts and closed services follow the queue live over the public
+ * /display namespace. After a minute without a touch the kiosk returns to
+ * its home screen, in Vietnamese.
+ */
+(function () {
+  "use strict";
+
+  const C = window.LuotCitizen;
+  const data = C.readData("kiosk-data");
+  const texts = data.texts;
+
+  // Retries of one tap (same Idempotency-Key) after a network fault or a 5xx.
+  const RETRY_DELAYS_MS = [1000, 2000, 4000];
+  // Longer than the server's printer timeout (3 s) and its own work.
+  const REQUEST_TIMEOUT_MS = 20000;
+  // A kiosk runs for weeks: now and then, at an idle moment, it reloads to
+  // pick up changed services, texts and scripts.
+  const RELOAD_AFTER_MS = 4 * 3600 * 1000;
+  // Closed reasons that last for the rest of the office's day.
+  const USED_UP = ["daily_cap_reached", "numbers_exhausted"];
+
+  const loadedAt = Date.now();
+  let busy = false;
+  let priority = "none";
+  let confirmationTimer = null;
+  let idleTimer = null;
+  let lastTrigger = null;
+
+  // Services whose numbers are used up for the day (the queue's live state
+  // does not tell), and the office's day that holds for.
+  const usedUp = new Map();
+  let usedUpDay = data.service_day;
+
+  const services = new Map();
+  for (const status of document.querySelectorAll("[data-service-status]")) {
+    const code = status.dataset.serviceStatus;
+    const card = document.querySelector(`[data-service-card="${code}"]`);
+    const reason = status.dataset.closedReason || null;
+    if (USED_UP.includes(reason)) usedUp.set(code, reason);
+    services.set(code, {
+      code: code,
+      name: card.querySelector(".service__name").textContent.trim(),
+      waiting: Number(status.dataset.waiting),
+      closedReason: reason,
+    });
+  }
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  // -- services --------------------------------------------------------------
+
+  function renderService(service) {
+    const closed = service.closedReason !== null;
+    const reasonText = closed ? texts.closed[service.closedReason] || texts.closed.service_inactive : "";
+    const status = document.querySelector(`[data-service-status="${service.code}"]`);
+    status.textContent = closed ? reasonText : C.format(texts.waiting, { count: service.waiting });
+    document.querySelector(`[data-service-card="${service.code}"]`).classList.toggle("is-closed", closed);
+    for (const button of document.querySelectorAll(`[data-service="${service.code}"]`)) {
+      button.disabled = closed || busy;
+    }
+    const note = document.querySelector(`[data-closed-note="${service.code}"]`);
+    note.textContent = reasonText;
+    note.hidden = !closed;
+  }
+
+  function renderServices() {
+    for (const service of services.values()) renderService(service);
+  }
+
+  /** queue_state / queue_changed from /display: the body of GET /api/v1/queue. */
+  function applyQueue(state) {
+    // generated_at carries the office's offset: its date is the office's day.
+    const day = typeof state.generated_at === "string" ? state.generated_at.slice(0, 10) : usedUpDay;
+    if (day !== usedUpDay) {
+      usedUp.clear();
+      usedUpDay = day;
+    }
+    for (const payload of state.services || []) {
+      const service = services.get(payload.code);
+      if (!service) continue;
+      service.waiting = payload.waiting;
+      service.closedReason = payload.is_issuing
+        ? usedUp.get(payload.code) || null
+        : payload.closed_reason || "service_inactive";
+    }
+    renderServices();
+  }
+
+  function markClosed(service, reason) {
+    if (USED_UP.includes(reason)) usedUp.set(service.code, reason);
+    service.closedReason = reason;
+    renderService(service);
+  }
+
+  // -- screens ---------------------------------------------------------------
+
+  function showScreen(name) {
+    for (const screen of document.querySelectorAll("[data-screen]")) {
+      screen.hidden = screen.dataset.screen !== name;
+    }
+    window.scrollTo(0, 0);
+    const heading = document.querySelector(`[data-screen="${name}"] h2[tabindex="-1"]`);
+    if (heading) heading.focus();
+  }
+
+  function goHome() {
+    clearTimeout(confirmationTimer);
+    confirmationTimer = null;
+    const trigger = lastTrigger;
+    lastTrigger = null;
+    showScreen("home");
+    if (trigger && document.body.contains(trigger)) trigger.focus();
+  }
+
+  function setPriority(code) {
+    priority = code;
+    for (const button of document.querySelectorAll("[data-priority]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.priority === code));
+    }
+  }
+
+  function showMessage(text) {
+    const message = byId("home-message");
+    message.textContent = text;
+    message.hidden = false;
+  }
+
+  function clearMessage() {
+    const message = byId("home-message");
+    message.hidden = true;
+    message.textContent = "";
+  }
+
+  function showConfirmation(ticket) {
+    byId("confirmation-code").textContent = ticket.code;
+    byId("confirmation-service").textContent = C.serviceName(ticket, data.lang);
+    const priorityLine = C.priorityText(ticket.priority, texts);
+    byId("confirmation-priority").textContent = priorityLine;
+    byId("confirmation-priority").hidden = !priorityLine;
+    byId("confirmation-ahead").textContent = C.aheadText(ticket.position, texts);
+    byId("confirmation-wait").textContent = C.waitText(ticket.estimated_wait_s, texts);
+    const isPrinted = ticket.printed === true;
+    byId("printer-fault").hidden = isPrinted;
+    byId("printer-ok").hidden = !isPrinted;
+    byId("confirmation-qr").src = `${data.ticket_url}${ticket.id}/qr.png`;
+    lastTrigger = null;
+    setPriority("none");
+    showScreen("confirmation");
+    const seconds = isPrinted ? data.confirmation_seconds : data.confirmation_seconds_without_paper;
+    confirmationTimer = setTimeout(goHome, seconds * 1000);
+  }
+
+  // -- issuing ---------------------------------------------------------------
+
+  function setBusy(isBusy) {
+    busy = isBusy;
+    byId("issuing").hidden = !isBusy;
+    document.body.setAttribute("aria-busy", String(isBusy));
+    renderServices();
+  }
+
+  function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  function postOnce(body, key) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    return fetch(data.issue_url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": key },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    }).finally(() => clearTimeout(timer));
+  }
+
+  /** The same request, with the same key, until an answer that is not a server fault. */
+  async function postWithRetries(body, key) {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const response = await postOnce(body, key);
+        if (response.status < 500 || attempt >= RETRY_DELAYS_MS.length) return response;
+      } catch (error) {
+        if (attempt >= RETRY_DELAYS_MS.length) throw error;
+      }
+      await sleep(RETRY_DELAYS_MS[attempt]);
+    }
+  }
+
+  async function issue(code) {
+    const service = services.get(code);
+    if (busy || !service || service.closedReason !== null) return;
+    setBusy(true);
+    clearMessage();
+    const body = {
+      service: code,
+      priority: priority,
+      channel: "kiosk",
+      print: true,
+      language: data.lang,
+      office: data.office,
+    };
+    if (data.kiosk !== null) body.kiosk = data.kiosk;
+    let response;
+    try {
+      response = await postWithRetries(body, C.newIdempotencyKey());
+    } catch (error) {
+      setBusy(false);
+      showScreen("home");
+      showMessage(texts.network_error);
+      return;
+    }
+    let payload = null;
+    try {
+      payload = await response.json();
+    } catch (error) {
+      payload = null;
+    }
+    setBusy(false);
+    if (response.ok && payload) {
+      showConfirmation(payload);
+      return;
+    }
+    showScreen("home");
+    const errorCode = payload && payload.error ? payload.error.code : "";
+    if (response.status === 409 && texts.closed[errorCode]) {
+      markClosed(service, errorCode);
+      showMessage(C.format(texts.closed_service, { service: service.name, reason: texts.closed[errorCode] }));
+    } else if (response.status === 429) {
+      showMessage(texts.busy);
+    } else {
+      showMessage(texts.failed);
+    }
+  }
+
+  // -- touches ---------------------------------------------------------------
+
+  document.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-service], [data-documents], [data-priority], [data-action]");
+    if (!target || target.disabled) return;
+    if (target.dataset.service) {
+      issue(target.dataset.service);
+    } else if (target.dataset.documents) {
+      lastTrigger = target;
+      clearMessage();
+      showScreen(`documents-${target.dataset.documents}`);
+    } else if (target.dataset.priority) {
+      setPriority(priority === target.dataset.priority ? "none" : target.dataset.priority);
+    } else if (target.dataset.action === "home") {
+      goHome();
+    }
+  });
+
+  /** Back to the start for the next citizen, in Vietnamese. */
+  async function resetWhenIdle() {
+    if (busy) {
+      noteTouch();
+      return;
+    }
+    clearMessage();
+    setPriority("none");
+    lastTrigger = null;
+    goHome();
+    if (data.lang !== "vi" || Date.now() - loadedAt > RELOAD_AFTER_MS) {
+      // Only leave this page for one the server is there to give: a kiosk
+      // must never be left on a browser error page.
+      try {
+        const response = await fetch(data.home_url, { method: "HEAD", cache: "no-store" });
+        if (response.ok) {
+          window.location.replace(data.home_url);
+          return;
+        }
+      } catch (error) {
+        // The server is away; this page keeps working and tries again later.
+      }
+      noteTouch();
+    }
+  }
+
+  function noteTouch() {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(resetWhenIdle, data.idle_seconds * 1000);
+  }
+
+  for (const type of ["pointerdown", "keydown", "touchstart"]) {
+    document.addEventListener(type, noteTouch, { capture: true, passive: true });
+  }
+  noteTouch();
+
+  // -- live queue ------------------------------------------------------------
+
+  C.connect(
+    "/display",
+    { office: data.office },
+    {
+      events: { queue_state: applyQueue, queue_changed: applyQueue },
+      onLost: () => {
+        byId("connection-lost").hidden = false;
+      },
+      onBack: () => {
+        byId("connection-lost").hidden = true;
+      },
+    }
+  );
+})();

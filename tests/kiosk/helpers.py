@@ -1,0 +1,87 @@
+"""What the kiosk's browser tests do to the live server's office."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from sqlalchemy import func, select
+
+from queueing.models import WAITING, Kiosk, Service, Ticket
+
+
+def last_ticket_id(server: Any) -> int:
+    with server.db.read() as session:
+        return int(session.scalar(select(func.max(Ticket.id))) or 0)
+
+
+def tickets_after(server: Any, ticket_id: int) -> list[Ticket]:
+    """Tickets issued since ``ticket_id``, oldest first."""
+    with server.db.read() as session:
+        return list(
+            session.scalars(select(Ticket).where(Ticket.id > ticket_id).order_by(Ticket.id))
+        )
+
+
+def service_fields(server: Any, code: str, **fields: Any) -> dict[str, Any]:
+    """Set fields of a service; returns their previous values."""
+
+    def work(session: Any) -> dict[str, Any]:
+        service = session.scalar(select(Service).where(Service.code == code))
+        previous = {name: getattr(service, name) for name in fields}
+        for name, value in fields.items():
+            setattr(service, name, value)
+        return previous
+
+    result: dict[str, Any] = server.db.write(work)
+    return result
+
+
+def kiosk_printer(server: Any, printer_url: str) -> int:
+    """Give the demo kiosk this printer; returns the kiosk's id."""
+
+    def work(session: Any) -> int:
+        kiosk = session.scalar(select(Kiosk).order_by(Kiosk.id))
+        kiosk.printer_url = printer_url
+        return int(kiosk.id)
+
+    result: int = server.db.write(work)
+    return result
+
+
+def issue(server: Any, service: str, **fields: Any) -> dict[str, Any]:
+    response = requests.post(
+        server.url("/api/v1/tickets"), json={"service": service, **fields}, timeout=10
+    )
+    assert response.status_code == 201, response.text
+    ticket: dict[str, Any] = response.json()
+    return ticket
+
+
+def clear_line(server: Any, clerk: dict[str, str], service: str) -> None:
+    """Cancel every ticket waiting for ``service``, so positions are known."""
+    with server.db.read() as session:
+        waiting = list(
+            session.scalars(
+                select(Ticket.id)
+                .join(Service, Service.id == Ticket.service_id)
+                .where(Service.code == service, Ticket.state == WAITING)
+            )
+        )
+    for ticket_id in waiting:
+        response = requests.post(
+            server.url(f"/api/v1/tickets/{ticket_id}/cancel"), headers=clerk, timeout=10
+        )
+        assert response.status_code == 200, response.text
+
+
+def free_counter(server: Any, clerk: dict[str, str], counter_id: int) -> None:
+    """Finish whatever the counter is busy with, so it can call again."""
+    counters = requests.get(server.url("/api/v1/counters"), timeout=10).json()["counters"]
+    (counter,) = [c for c in counters if c["id"] == counter_id]
+    current = counter["current_ticket"]
+    if current is not None and current["state"] in ("called", "serving"):
+        response = requests.post(
+            server.url(f"/api/v1/counters/{counter_id}/finish"), headers=clerk, timeout=10
+        )
+        assert response.status_code == 200, response.text
