@@ -114,6 +114,8 @@ class Office(Base):
     default_service_seconds: Mapped[int] = mapped_column(default=300)
     ticker_message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    #: Minutes a counter may stay paused before the manager's board warns.
+    pause_alert_minutes: Mapped[int] = mapped_column(default=15, server_default=text("15"))
 
     services: Mapped[list[Service]] = relationship(
         back_populates="office", order_by="Service.sort_order, Service.id"

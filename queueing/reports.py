@@ -1,32 +1,45 @@
 """Wait- and service-time figures computed from ticket legs.
 
-Durations come from the stored timestamps in seconds, never rounded to
-minutes. Legs closed by the day end (``is_time_accurate`` false) are left
-out of every time figure and counted on their own.
+Durations come from the stored timestamps, exact to the microsecond and
+never rounded to minutes; figures are given in seconds to the millisecond.
+Legs closed by the day end (``is_time_accurate`` false) are left out of every
+time figure and counted on their own.
+
+A report reads its legs once, as columns of small numbers computed by the
+database (:func:`load_facts`), and derives every table from them, so the
+summary, the tables by day, hour, service, counter and clerk, the API and the
+exports all agree to the last digit.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
-import statistics
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+import json
+from collections import Counter as Tally
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, Integer, String, and_, case, cast, extract, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
+from .errors import Invalid
 from .models import (
     CANCELLED,
+    CHANNELS,
     DONE,
     NO_SHOW,
+    PRIORITY_CATEGORIES,
+    PRIORITY_NONE,
+    TICKET_STATES,
     TRANSFERRED,
     Counter,
+    Event,
     Office,
     Rating,
     Service,
@@ -35,67 +48,339 @@ from .models import (
 )
 from .queries import iso
 
+MICROS = 1_000_000
+#: The priority filter's word for "any priority category".
+ANY_PRIORITY = "any"
+#: Low-score comments listed in a report, newest first.
+LOW_SCORE_COMMENTS = 30
+#: Scores at or below this are "low": their reasons and comments are listed.
+LOW_SCORE = 3
+WEEKDAYS = 7
+HOURS = 24
+
+
+# -- filters -------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
-class Leg:
-    """One ticket leg as the reports see it."""
+class ReportFilter:
+    """Which legs a report counts; an empty field means "all"."""
 
-    id: int
-    service_code: str
-    service_name: str
-    target_wait_s: float
-    counter_id: int | None
-    counter_number: int | None
-    counter_name: str
-    clerk_id: int | None
-    clerk_name: str
-    state: str
-    is_first_leg: bool
-    is_time_accurate: bool
-    issued_at: datetime
-    first_called_at: datetime | None
-    started_at: datetime | None
-    finished_at: datetime | None
-    cancelled_at: datetime | None
-    local_hour: int
-    score: int | None
+    services: tuple[str, ...] = ()
+    counters: tuple[int, ...] = ()
+    clerks: tuple[int, ...] = ()
+    channels: tuple[str, ...] = ()
+    #: ``"none"``, a priority category, or ``"any"`` (every category).
+    priorities: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown_channels = [value for value in self.channels if value not in CHANNELS]
+        if unknown_channels:
+            raise Invalid(f"unknown channel {unknown_channels[0]!r}", "unknown_channel")
+        allowed = (PRIORITY_NONE, ANY_PRIORITY, *PRIORITY_CATEGORIES)
+        unknown_priorities = [value for value in self.priorities if value not in allowed]
+        if unknown_priorities:
+            raise Invalid(f"unknown priority {unknown_priorities[0]!r}", "unknown_priority")
 
     @property
-    def wait_s(self) -> float | None:
-        if not self.is_time_accurate or self.first_called_at is None:
-            return None
-        return (self.first_called_at - self.issued_at).total_seconds()
+    def is_empty(self) -> bool:
+        return not (
+            self.services or self.counters or self.clerks or self.channels or self.priorities
+        )
 
-    @property
-    def walk_s(self) -> float | None:
-        if not self.is_time_accurate or self.first_called_at is None or self.started_at is None:
-            return None
-        return (self.started_at - self.first_called_at).total_seconds()
+    def as_dict(self) -> dict[str, list[Any]]:
+        return {
+            "services": list(self.services),
+            "counters": list(self.counters),
+            "clerks": list(self.clerks),
+            "channels": list(self.channels),
+            "priorities": list(self.priorities),
+        }
 
-    @property
-    def service_s(self) -> float | None:
-        if (
-            not self.is_time_accurate
-            or self.state not in (DONE, TRANSFERRED)
-            or self.started_at is None
-            or self.finished_at is None
-        ):
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
 
-    @property
-    def is_within_target(self) -> bool | None:
-        """Whether the leg was called within its service's target; None when
-        it does not count (never called and left before the target)."""
-        if not self.is_time_accurate:
-            return None
-        wait = self.wait_s
-        if wait is not None:
-            return wait <= self.target_wait_s
-        if self.state == CANCELLED and self.cancelled_at is not None:
-            waited = (self.cancelled_at - self.issued_at).total_seconds()
-            return False if waited > self.target_wait_s else None
-        return None
+NO_FILTER = ReportFilter()
+
+
+def _filter_conditions(
+    session: Session, office: Office, filters: ReportFilter
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.services:
+        rows = session.execute(
+            select(Service.id, Service.code).where(
+                Service.office_id == office.id, Service.code.in_(filters.services)
+            )
+        ).all()
+        known = {code for _id, code in rows}
+        missing = [code for code in filters.services if code not in known]
+        if missing:
+            raise Invalid(f"no service with code {missing[0]!r} in this office", "unknown_service")
+        conditions.append(Ticket.service_id.in_([service_id for service_id, _code in rows]))
+    if filters.counters:
+        conditions.append(Ticket.counter_id.in_(filters.counters))
+    if filters.clerks:
+        conditions.append(Ticket.clerk_id.in_(filters.clerks))
+    if filters.channels:
+        conditions.append(Ticket.channel.in_(filters.channels))
+    if filters.priorities:
+        wanted = set(filters.priorities)
+        alternatives: list[ColumnElement[bool]] = []
+        if ANY_PRIORITY in wanted:
+            alternatives.append(Ticket.priority != PRIORITY_NONE)
+        categories = sorted(wanted - {ANY_PRIORITY})
+        if categories:
+            alternatives.append(Ticket.priority.in_(categories))
+        conditions.append(or_(*alternatives))
+    return conditions
+
+
+# -- durations in SQL --------------------------------------------------------------
+
+
+def _micros_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
+    """Whole microseconds from ``start`` to ``end``, computed by the database.
+
+    PostgreSQL subtracts timestamps exactly. SQLite keeps them as text
+    ("YYYY-MM-DD HH:MM:SS.ffffff"): whole seconds come from ``julianday`` of
+    the part before the fraction (exact once rounded: its error is a few
+    microseconds of a day), the microseconds from the digits after it.
+    """
+    if dialect == "postgresql":
+        return cast(func.round(extract("epoch", end - start) * MICROS), BigInteger)
+    seconds = cast(
+        func.round(
+            (func.julianday(func.substr(end, 1, 19)) - func.julianday(func.substr(start, 1, 19)))
+            * 86400
+        ),
+        Integer,
+    )
+    fraction = func.substr(end, 21, 6) - func.substr(start, 21, 6)
+    return seconds * MICROS + fraction
+
+
+def _utc_offsets(timezone: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """The zone's offsets in minutes between two instants, as (from, offset)
+    pairs: the first applies from ``start``, each next one from its instant."""
+    zone = ZoneInfo(timezone)
+
+    def offset(moment: datetime) -> int:
+        delta = moment.astimezone(zone).utcoffset() or timedelta(0)
+        return int(delta.total_seconds() // 60)
+
+    result = [(start, offset(start))]
+    moment = start
+    while moment < end:
+        following = min(moment + timedelta(days=1), end)
+        if offset(following) != result[-1][1]:
+            # Find the transition to the minute: zones change on whole minutes.
+            low, high = moment, following
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                middle = middle.replace(second=0, microsecond=0)
+                if middle <= low:
+                    break
+                if offset(middle) == result[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            result.append((high, offset(high)))
+        moment = following
+    return result
+
+
+def _local_hour(
+    dialect: str, timezone: str, column: Any, date_from: date, date_to: date
+) -> ColumnElement[int]:
+    """The hour of the office's clock at which ``column`` happened."""
+    if dialect == "postgresql":
+        local = func.timezone(timezone, func.timezone("UTC", column))
+        return cast(extract("hour", local), Integer)
+    # SQLite has no time zones: the zone's offsets over the range are worked
+    # out here and applied to the UTC minute of the day.
+    start = datetime.combine(date_from - timedelta(days=2), datetime.min.time(), UTC)
+    end = datetime.combine(date_to + timedelta(days=2), datetime.min.time(), UTC)
+    offsets = _utc_offsets(timezone, start, end)
+    minute = cast(func.substr(column, 12, 2), Integer) * 60 + cast(
+        func.substr(column, 15, 2), Integer
+    )
+    if len(offsets) == 1:
+        shifted = minute + offsets[0][1]
+    else:
+        whens = [(column < moment, previous) for (moment, _), (_, previous) in _pairs(offsets)]
+        shifted = minute + case(*whens, else_=offsets[-1][1])
+    return ((shifted + 2 * 1440) % 1440) // 60
+
+
+def _pairs(offsets: list[tuple[datetime, int]]) -> Iterator[tuple[tuple[datetime, int], Any]]:
+    """(transition, offset before it) for each transition after the first."""
+    for index in range(1, len(offsets)):
+        yield offsets[index], offsets[index - 1]
+
+
+# -- the legs as columns ------------------------------------------------------------
+
+#: Compact codes of the states, so that counting stays cheap.
+STATE_INDEX = {state: index for index, state in enumerate(TICKET_STATES)}
+
+
+@dataclass(slots=True)
+class Facts:
+    """The legs of a report as parallel columns, one entry per leg."""
+
+    office: Office
+    date_from: date
+    date_to: date
+    service: list[int] = field(default_factory=list)
+    counter: list[int | None] = field(default_factory=list)
+    clerk: list[int | None] = field(default_factory=list)
+    day: list[date] = field(default_factory=list)
+    hour: list[int] = field(default_factory=list)
+    state: list[str] = field(default_factory=list)
+    is_first: list[bool] = field(default_factory=list)
+    is_accurate: list[bool] = field(default_factory=list)
+    #: Microseconds, None where the figure does not apply (or is inaccurate).
+    wait: list[int | None] = field(default_factory=list)
+    walk: list[int | None] = field(default_factory=list)
+    service_time: list[int | None] = field(default_factory=list)
+    #: Called within the service's target (None: does not count).
+    within: list[bool | None] = field(default_factory=list)
+    score: list[int | None] = field(default_factory=list)
+    #: Legs sorted by each duration, computed once and shared by the groupings.
+    _sorted: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.service)
+
+    def by_duration(self, metric: str) -> tuple[list[int], list[int]]:
+        """(leg indexes, values) of the legs that have ``metric``, by value."""
+        if metric not in self._sorted:
+            values: list[Any] = getattr(self, metric)
+            order = [index for index, value in enumerate(values) if value is not None]
+            order.sort(key=values.__getitem__)
+            self._sorted[metric] = (order, [values[index] for index in order])
+        return self._sorted[metric]
+
+
+DURATIONS = (("wait_s", "wait"), ("walk_s", "walk"), ("service_s", "service_time"))
+
+
+def load_facts(
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    filters: ReportFilter = NO_FILTER,
+) -> Facts:
+    """Read the legs of the office's days ``date_from`` to ``date_to`` (both
+    included, in the office's timezone) that pass ``filters``."""
+    dialect = session.get_bind().dialect.name
+    accurate = Ticket.is_time_accurate.is_(True)
+    called = Ticket.first_called_at.is_not(None)
+    wait = case(
+        (and_(accurate, called), _micros_between(dialect, Ticket.issued_at, Ticket.first_called_at))
+    )
+    walk = case(
+        (
+            and_(accurate, called, Ticket.started_at.is_not(None)),
+            _micros_between(dialect, Ticket.first_called_at, Ticket.started_at),
+        )
+    )
+    service_time = case(
+        (
+            and_(
+                accurate,
+                Ticket.state.in_((DONE, TRANSFERRED)),
+                Ticket.started_at.is_not(None),
+                Ticket.finished_at.is_not(None),
+            ),
+            _micros_between(dialect, Ticket.started_at, Ticket.finished_at),
+        )
+    )
+    # How long a ticket cancelled before its call had waited: past the
+    # target it counts against the service level.
+    gave_up = case(
+        (
+            and_(
+                accurate,
+                Ticket.state == CANCELLED,
+                Ticket.first_called_at.is_(None),
+                Ticket.cancelled_at.is_not(None),
+            ),
+            _micros_between(dialect, Ticket.issued_at, Ticket.cancelled_at),
+        )
+    )
+    statement = (
+        select(
+            Ticket.service_id,
+            Ticket.counter_id,
+            Ticket.clerk_id,
+            # Read as the database's own text (SQLite) or date (PostgreSQL):
+            # a few hundred distinct days are parsed once each below.
+            Ticket.service_day.cast(String) if dialect == "sqlite" else Ticket.service_day,
+            _local_hour(dialect, office.timezone, Ticket.issued_at, date_from, date_to),
+            Ticket.state,
+            Ticket.parent_id.is_(None),
+            Ticket.is_time_accurate,
+            wait,
+            walk,
+            service_time,
+            gave_up,
+            Rating.score,
+        )
+        .outerjoin(Rating, Rating.ticket_id == Ticket.id)
+        .where(
+            Ticket.office_id == office.id,
+            Ticket.service_day >= date_from,
+            Ticket.service_day <= date_to,
+            *_filter_conditions(session, office, filters),
+        )
+        .order_by(Ticket.id)
+    )
+    targets = {
+        service_id: minutes * 60 * MICROS
+        for service_id, minutes in session.execute(
+            select(Service.id, Service.target_wait_minutes).where(Service.office_id == office.id)
+        )
+    }
+    facts = Facts(office=office, date_from=date_from, date_to=date_to)
+    days: dict[Any, date] = {}
+    rows = session.execute(statement).all()
+    if not rows:
+        return facts
+    columns = list(zip(*rows, strict=True))
+    facts.service = list(columns[0])
+    facts.counter = list(columns[1])
+    facts.clerk = list(columns[2])
+    for raw in set(columns[3]):
+        days[raw] = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+    facts.day = [days[raw] for raw in columns[3]]
+    # The drivers hand back whole numbers for the hour and the microseconds.
+    facts.hour = list(columns[4])
+    facts.state = list(columns[5])
+    facts.is_first = list(columns[6])
+    facts.is_accurate = list(columns[7])
+    facts.wait = list(columns[8])
+    facts.walk = list(columns[9])
+    facts.service_time = list(columns[10])
+    facts.within = [
+        _within(waited, gave_up_after, targets[service])
+        for waited, gave_up_after, service in zip(
+            facts.wait, columns[11], facts.service, strict=True
+        )
+    ]
+    facts.score = list(columns[12])
+    return facts
+
+
+def _within(waited: int | None, gave_up_after: Any, target: int) -> bool | None:
+    if waited is not None:
+        return waited <= target
+    if gave_up_after is not None and int(gave_up_after) > target:
+        return False
+    return None
+
+
+# -- figures -------------------------------------------------------------------------
 
 
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
@@ -103,156 +388,383 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float:
     if len(sorted_values) == 1:
         return sorted_values[0]
     position = (len(sorted_values) - 1) * fraction
-    lower = math.floor(position)
-    upper = math.ceil(position)
+    lower = int(position)
+    upper = min(lower + 1, len(sorted_values) - 1)
     weight = position - lower
     return sorted_values[lower] * (1 - weight) + sorted_values[upper] * weight
 
 
-def duration_figures(values: Iterable[float | None]) -> dict[str, float | int | None]:
-    """Mean, median, p90 and max of the known durations, in seconds."""
-    known = sorted(value for value in values if value is not None)
-    if not known:
+def _seconds(micros: float) -> float:
+    return round(micros / MICROS, 3)
+
+
+def duration_figures(sorted_micros: Sequence[int]) -> dict[str, float | int | None]:
+    """Mean, median, p90 and max of durations given sorted, in microseconds;
+    the figures are seconds to the millisecond."""
+    count = len(sorted_micros)
+    if not count:
         return {"count": 0, "mean": None, "median": None, "p90": None, "max": None}
+    middle = count // 2
+    median = (
+        sorted_micros[middle]
+        if count % 2
+        else (sorted_micros[middle - 1] + sorted_micros[middle]) / 2
+    )
     return {
-        "count": len(known),
-        "mean": round(statistics.fmean(known), 3),
-        "median": round(statistics.median(known), 3),
-        "p90": round(percentile(known, 0.9), 3),
-        "max": round(known[-1], 3),
+        "count": count,
+        "mean": _seconds(sum(sorted_micros) / count),
+        "median": _seconds(median),
+        "p90": _seconds(percentile(sorted_micros, 0.9)),
+        "max": _seconds(sorted_micros[-1]),
     }
 
 
-def figures(legs: Sequence[Leg]) -> dict[str, Any]:
-    within = [leg.is_within_target for leg in legs]
-    counted = [value for value in within if value is not None]
-    scores = [leg.score for leg in legs if leg.score is not None]
-    return {
-        "issued": sum(1 for leg in legs if leg.is_first_leg),
-        "legs": len(legs),
-        "served": sum(1 for leg in legs if leg.state == DONE),
-        "no_show": sum(1 for leg in legs if leg.state == NO_SHOW),
-        "cancelled": sum(1 for leg in legs if leg.state == CANCELLED),
-        "transferred": sum(1 for leg in legs if leg.state == TRANSFERRED),
-        "inaccurate": sum(1 for leg in legs if not leg.is_time_accurate),
-        "wait_s": duration_figures(leg.wait_s for leg in legs),
-        "walk_s": duration_figures(leg.walk_s for leg in legs),
-        "service_s": duration_figures(leg.service_s for leg in legs),
-        "service_level": round(sum(counted) / len(counted), 4) if counted else None,
-        "rating_count": len(scores),
-        "rating_mean": round(statistics.fmean(scores), 3) if scores else None,
-        "rating_distribution": {str(level): scores.count(level) for level in range(1, 6)},
-    }
+def _distribute(
+    keys: Sequence[Hashable], order: list[int], values: list[int]
+) -> dict[Any, list[int]]:
+    """Values split by key, each list still sorted (``values`` follow ``order``)."""
+    if not order:
+        return {}
+    ordered_keys = itemgetter(*order)(keys) if len(order) > 1 else (keys[order[0]],)
+    groups: dict[Any, list[int]] = {key: [] for key in set(ordered_keys)}
+    appenders = {key: group.append for key, group in groups.items()}
+    for key, value in zip(ordered_keys, values, strict=True):
+        appenders[key](value)
+    return groups
 
 
-def _grouped(
-    legs: Sequence[Leg], key: Callable[[Leg], Hashable], describe: Callable[[Leg], dict[str, Any]]
-) -> list[dict[str, Any]]:
-    groups: dict[Hashable, list[Leg]] = defaultdict(list)
-    for leg in legs:
-        groups[key(leg)].append(leg)
-    rows = []
-    for group_key in sorted(groups, key=lambda value: (value is None, str(value))):
-        members = groups[group_key]
-        rows.append({**describe(members[0]), **figures(members)})
-    return rows
-
-
-def load_legs(session: Session, office: Office, date_from: date, date_to: date) -> list[Leg]:
-    timezone = ZoneInfo(office.timezone)
-    rows = session.execute(
-        select(
-            Ticket,
-            Service.code,
-            Service.name,
-            Service.target_wait_minutes,
-            Counter.number,
-            Counter.name,
-            User.display_name,
-            User.username,
-            Rating.score,
+def _figures_by(
+    facts: Facts,
+    keys: Sequence[Hashable] | None,
+    metrics: Sequence[tuple[str, str]] = DURATIONS,
+) -> dict[Any, dict[str, Any]]:
+    """Every figure of each group of legs sharing a key (None: all together)."""
+    if keys is None:
+        keys = [None] * len(facts)
+    tallies: Tally[tuple[Any, str, bool, bool, bool | None, int | None]] = Tally(
+        zip(
+            keys,
+            facts.state,
+            facts.is_first,
+            facts.is_accurate,
+            facts.within,
+            facts.score,
+            strict=True,
         )
-        .join(Service, Service.id == Ticket.service_id)
-        .outerjoin(Counter, Counter.id == Ticket.counter_id)
-        .outerjoin(User, User.id == Ticket.clerk_id)
-        .outerjoin(Rating, Rating.ticket_id == Ticket.id)
+    )
+    result: dict[Any, dict[str, Any]] = {}
+    for (key, state, is_first, is_accurate, within, score), count in tallies.items():
+        figures = result.get(key)
+        if figures is None:
+            figures = result[key] = _empty_figures()
+        figures["legs"] += count
+        if is_first:
+            figures["issued"] += count
+        if state == DONE:
+            figures["served"] += count
+        elif state == NO_SHOW:
+            figures["no_show"] += count
+        elif state == CANCELLED:
+            figures["cancelled"] += count
+        elif state == TRANSFERRED:
+            figures["transferred"] += count
+        if not is_accurate:
+            figures["inaccurate"] += count
+        if within is not None:
+            figures["_counted"] += count
+            if within:
+                figures["_within"] += count
+        if score is not None:
+            figures["rating_count"] += count
+            figures["_score_sum"] += score * count
+            figures["rating_distribution"][str(score)] += count
+    for name, metric in metrics:
+        order, values = facts.by_duration(metric)
+        groups = (
+            {None: values}
+            if len(result) == 1 and None in result
+            else _distribute(keys, order, values)
+        )
+        for key, figures in result.items():
+            figures[name] = duration_figures(groups.get(key, ()))
+    for figures in result.values():
+        _finish_figures(figures, metrics)
+    return result
+
+
+def grouped_figures(facts: Facts, keys: Sequence[Hashable]) -> dict[Any, dict[str, Any]]:
+    """Every figure of each group of legs sharing a key (one key per leg)."""
+    return _figures_by(facts, keys)
+
+
+def _empty_figures() -> dict[str, Any]:
+    return {
+        "issued": 0,
+        "legs": 0,
+        "served": 0,
+        "no_show": 0,
+        "cancelled": 0,
+        "transferred": 0,
+        "inaccurate": 0,
+        "_counted": 0,
+        "_within": 0,
+        "rating_count": 0,
+        "_score_sum": 0,
+        "rating_distribution": {str(level): 0 for level in range(1, 6)},
+    }
+
+
+def _finish_figures(figures: dict[str, Any], metrics: Sequence[tuple[str, str]]) -> None:
+    counted = figures.pop("_counted")
+    within = figures.pop("_within")
+    score_sum = figures.pop("_score_sum")
+    for name, _metric in DURATIONS:
+        figures.setdefault(name, duration_figures(()))
+    figures["service_level"] = round(within / counted, 4) if counted else None
+    count = figures["rating_count"]
+    figures["rating_mean"] = round(score_sum / count, 3) if count else None
+    # Keep the order of API.md's summary: counts, durations, level, rating.
+    ordered = {
+        name: figures[name]
+        for name in (
+            "issued",
+            "legs",
+            "served",
+            "no_show",
+            "cancelled",
+            "transferred",
+            "inaccurate",
+            "wait_s",
+            "walk_s",
+            "service_s",
+            "service_level",
+            "rating_count",
+            "rating_mean",
+            "rating_distribution",
+        )
+    }
+    figures.clear()
+    figures.update(ordered)
+
+
+def figures(facts: Facts) -> dict[str, Any]:
+    """The figures of all the legs together."""
+    whole = _figures_by(facts, None)
+    if None in whole:
+        return whole[None]
+    empty = _empty_figures()
+    _finish_figures(empty, DURATIONS)
+    return empty
+
+
+def _rows(
+    facts: Facts,
+    keys: Sequence[Hashable],
+    describe: Callable[[Any], dict[str, Any]],
+    *,
+    order: Callable[[Any], Any] = lambda key: (key is None, key),
+    metrics: Sequence[tuple[str, str]] = DURATIONS,
+) -> list[dict[str, Any]]:
+    grouped = _figures_by(facts, keys, metrics)
+    return [{**describe(key), **grouped[key]} for key in sorted(grouped, key=order)]
+
+
+def _names(session: Session, office: Office) -> dict[str, dict[int, Any]]:
+    services = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Service.id,
+                Service.code,
+                Service.name,
+                Service.name_en,
+                Service.sort_order,
+                Service.target_wait_minutes,
+            ).where(Service.office_id == office.id)
+        )
+    }
+    counters = {
+        row.id: row
+        for row in session.execute(
+            select(Counter.id, Counter.number, Counter.name).where(Counter.office_id == office.id)
+        )
+    }
+    clerks = {
+        row.id: row.display_name or row.username
+        for row in session.execute(select(User.id, User.display_name, User.username))
+    }
+    return {"services": services, "counters": counters, "clerks": clerks}
+
+
+def by_service(facts: Facts, names: dict[str, dict[int, Any]]) -> list[dict[str, Any]]:
+    services = names["services"]
+    return _rows(
+        facts,
+        facts.service,
+        lambda key: {
+            "service": services[key].code,
+            "name": services[key].name,
+            "name_en": services[key].name_en,
+            "target_wait_s": services[key].target_wait_minutes * 60,
+        },
+        order=lambda key: (services[key].sort_order, key),
+    )
+
+
+def by_counter(facts: Facts, names: dict[str, dict[int, Any]]) -> list[dict[str, Any]]:
+    counters = names["counters"]
+    rows = _rows(
+        facts,
+        facts.counter,
+        lambda key: {
+            "counter": key,
+            "number": counters[key].number if key in counters else None,
+            "name": counters[key].name if key in counters else "",
+        },
+        order=lambda key: (key is None, counters[key].number if key in counters else 0),
+    )
+    return [row for row in rows if row["counter"] is not None]
+
+
+def by_clerk(facts: Facts, names: dict[str, dict[int, Any]]) -> list[dict[str, Any]]:
+    clerks = names["clerks"]
+    rows = _rows(
+        facts,
+        facts.clerk,
+        lambda key: {"clerk": key, "name": clerks.get(key, "")},
+        order=lambda key: (key is None, str(clerks.get(key, "")).lower(), key),
+    )
+    return [row for row in rows if row["clerk"] is not None]
+
+
+def by_hour(facts: Facts) -> list[dict[str, Any]]:
+    return _rows(facts, facts.hour, lambda key: {"hour": key})
+
+
+def by_day(facts: Facts) -> list[dict[str, Any]]:
+    return _rows(facts, facts.day, lambda key: {"day": key.isoformat()})
+
+
+def heatmap(facts: Facts) -> dict[str, Any]:
+    """Arrivals (tickets issued) and waits by weekday (0 = Monday) and hour."""
+    weekdays = {day: day.weekday() for day in set(facts.day)}
+    keys = [(weekdays[day], hour) for day, hour in zip(facts.day, facts.hour, strict=True)]
+    grouped = _figures_by(facts, keys, (("wait_s", "wait"),))
+    hours = sorted({hour for _weekday, hour in grouped})
+    cells = [
+        {
+            "weekday": weekday,
+            "hour": hour,
+            "issued": figures["issued"],
+            "wait_mean": figures["wait_s"]["mean"],
+            "wait_median": figures["wait_s"]["median"],
+        }
+        for (weekday, hour), figures in sorted(grouped.items())
+    ]
+    return {"hours": hours, "cells": cells}
+
+
+def _whole_summary(
+    facts: Facts, names: dict[str, dict[int, Any]], filters: ReportFilter
+) -> dict[str, Any]:
+    office = facts.office
+    return {
+        "office": office.code,
+        "from": facts.date_from.isoformat(),
+        "to": facts.date_to.isoformat(),
+        "filters": filters.as_dict(),
+        **figures(facts),
+        "by_service": by_service(facts, names),
+        "by_counter": by_counter(facts, names),
+        "by_clerk": by_clerk(facts, names),
+        "by_hour": by_hour(facts),
+    }
+
+
+def summary(
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    *,
+    filters: ReportFilter = NO_FILTER,
+) -> dict[str, Any]:
+    """The body of ``GET /api/v1/reports/summary``."""
+    facts = load_facts(session, office, date_from, date_to, filters)
+    return _whole_summary(facts, _names(session, office), filters)
+
+
+def hourly(
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    *,
+    filters: ReportFilter = NO_FILTER,
+) -> dict[str, Any]:
+    """The by-hour report: the table by hour of day and the weekday × hour
+    heatmap of arrivals and waits."""
+    facts = load_facts(session, office, date_from, date_to, filters)
+    return {"by_hour": by_hour(facts), "heatmap": heatmap(facts)}
+
+
+def satisfaction(
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    filters: ReportFilter = NO_FILTER,
+) -> dict[str, Any]:
+    """Low-score reasons and the newest low-score comments."""
+    statement = (
+        select(Rating.score, Rating.reasons, Rating.comment, Rating.created_at, Ticket.code)
+        .join(Ticket, Ticket.id == Rating.ticket_id)
         .where(
             Ticket.office_id == office.id,
             Ticket.service_day >= date_from,
             Ticket.service_day <= date_to,
+            Rating.score <= LOW_SCORE,
+            *_filter_conditions(session, office, filters),
         )
-        .order_by(Ticket.id)
-    ).all()
-    legs = []
-    for (
-        ticket,
-        code,
-        name,
-        target,
-        counter_number,
-        counter_name,
-        clerk_name,
-        username,
-        score,
-    ) in rows:
-        legs.append(
-            Leg(
-                id=ticket.id,
-                service_code=code,
-                service_name=name,
-                target_wait_s=target * 60.0,
-                counter_id=ticket.counter_id,
-                counter_number=counter_number,
-                counter_name=counter_name or "",
-                clerk_id=ticket.clerk_id,
-                clerk_name=clerk_name or username or "",
-                state=ticket.state,
-                is_first_leg=ticket.parent_id is None,
-                is_time_accurate=ticket.is_time_accurate,
-                issued_at=ticket.issued_at,
-                first_called_at=ticket.first_called_at,
-                started_at=ticket.started_at,
-                finished_at=ticket.finished_at,
-                cancelled_at=ticket.cancelled_at,
-                local_hour=ticket.issued_at.astimezone(timezone).hour,
-                score=score,
+        .order_by(Rating.created_at.desc(), Rating.id.desc())
+    )
+    reasons: Tally[str] = Tally()
+    comments: list[dict[str, Any]] = []
+    for score, given, comment, created_at, code in session.execute(statement):
+        reasons.update(given or [])
+        if comment and len(comments) < LOW_SCORE_COMMENTS:
+            comments.append(
+                {
+                    "score": score,
+                    "code": code,
+                    "comment": comment,
+                    "at": iso(created_at, office.timezone),
+                }
             )
-        )
-    return legs
+    return {"reasons": dict(reasons.most_common()), "comments": comments}
 
 
-def summary(session: Session, office: Office, date_from: date, date_to: date) -> dict[str, Any]:
-    """The body of ``GET /api/v1/reports/summary``."""
-    legs = load_legs(session, office, date_from, date_to)
+def full_report(
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    *,
+    filters: ReportFilter = NO_FILTER,
+) -> dict[str, Any]:
+    """Everything the report page shows: the summary (as the API gives it),
+    the tables by day, the heatmap and the satisfaction details."""
+    facts = load_facts(session, office, date_from, date_to, filters)
+    names = _names(session, office)
     return {
-        "office": office.code,
-        "from": date_from.isoformat(),
-        "to": date_to.isoformat(),
-        **figures(legs),
-        "by_service": _grouped(
-            legs,
-            lambda leg: leg.service_code,
-            lambda leg: {"service": leg.service_code, "name": leg.service_name},
-        ),
-        "by_counter": _grouped(
-            [leg for leg in legs if leg.counter_id is not None],
-            lambda leg: leg.counter_number,
-            lambda leg: {
-                "counter": leg.counter_id,
-                "number": leg.counter_number,
-                "name": leg.counter_name,
-            },
-        ),
-        "by_clerk": _grouped(
-            [leg for leg in legs if leg.clerk_id is not None],
-            lambda leg: leg.clerk_id,
-            lambda leg: {"clerk": leg.clerk_id, "name": leg.clerk_name},
-        ),
-        "by_hour": _grouped(
-            legs, lambda leg: f"{leg.local_hour:02d}", lambda leg: {"hour": leg.local_hour}
-        ),
+        **_whole_summary(facts, names, filters),
+        "by_day": by_day(facts),
+        "heatmap": heatmap(facts),
+        "satisfaction": satisfaction(session, office, date_from, date_to, filters),
     }
 
+
+# -- raw exports ---------------------------------------------------------------------
 
 CSV_COLUMNS = (
     "id",
@@ -292,14 +804,19 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+def _span(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
-    return round((end - start).total_seconds(), 3)
+    return round((end - start) / timedelta(microseconds=1) / MICROS, 3)
 
 
 def ticket_rows(
-    session: Session, office: Office, date_from: date, date_to: date
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    *,
+    filters: ReportFilter = NO_FILTER,
 ) -> Iterable[list[Any]]:
     """One row per ticket leg with every timestamp and duration."""
     rows = session.execute(
@@ -312,8 +829,10 @@ def ticket_rows(
             Ticket.office_id == office.id,
             Ticket.service_day >= date_from,
             Ticket.service_day <= date_to,
+            *_filter_conditions(session, office, filters),
         )
         .order_by(Ticket.id)
+        .execution_options(yield_per=2000)
     )
     timezone = office.timezone
     for ticket, service_code, counter_number, username, score in rows:
@@ -340,19 +859,82 @@ def ticket_rows(
             iso(ticket.finished_at, timezone),
             iso(ticket.no_show_at, timezone),
             iso(ticket.cancelled_at, timezone),
-            _seconds(ticket.issued_at, ticket.first_called_at) if accurate else None,
-            _seconds(ticket.first_called_at, ticket.started_at) if accurate else None,
-            _seconds(ticket.started_at, ticket.finished_at) if accurate else None,
-            _seconds(ticket.issued_at, ticket.finished_at) if accurate else None,
+            _span(ticket.issued_at, ticket.first_called_at) if accurate else None,
+            _span(ticket.first_called_at, ticket.started_at) if accurate else None,
+            _span(ticket.started_at, ticket.finished_at) if accurate else None,
+            _span(ticket.issued_at, ticket.finished_at) if accurate else None,
             accurate,
             score,
         ]
 
 
-def tickets_csv(session: Session, office: Office, date_from: date, date_to: date) -> str:
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV with every cell neutralised against spreadsheet formulas."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in ticket_rows(session, office, date_from, date_to):
+    writer.writerow([safe_cell(name) for name in header])
+    for row in rows:
         writer.writerow(["" if cell is None else safe_cell(cell) for cell in row])
     return buffer.getvalue()
+
+
+def tickets_csv(
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    *,
+    filters: ReportFilter = NO_FILTER,
+) -> str:
+    return csv_text(CSV_COLUMNS, ticket_rows(session, office, date_from, date_to, filters=filters))
+
+
+EVENT_COLUMNS = ("id", "created_at", "kind", "actor", "ticket_id", "code", "counter_id", "data")
+
+
+def local_day_bounds(office: Office, date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """The instants at which the office's day ``date_from`` starts and the
+    day after ``date_to`` starts."""
+    zone = ZoneInfo(office.timezone)
+    start = datetime.combine(date_from, datetime.min.time(), zone)
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def event_rows(
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    *,
+    kinds: Sequence[str] = (),
+    actor: str | None = None,
+) -> Iterable[list[Any]]:
+    """The event log of the office's days, oldest first."""
+    start, end = local_day_bounds(office, date_from, date_to)
+    statement = (
+        select(Event, Ticket.code)
+        .outerjoin(Ticket, Ticket.id == Event.ticket_id)
+        .where(Event.office_id == office.id, Event.created_at >= start, Event.created_at < end)
+        .order_by(Event.id)
+        .execution_options(yield_per=2000)
+    )
+    if kinds:
+        statement = statement.where(Event.kind.in_(kinds))
+    if actor:
+        statement = statement.where(Event.actor == actor)
+    for event, code in session.execute(statement):
+        yield [
+            event.id,
+            iso(event.created_at, office.timezone),
+            event.kind,
+            event.actor,
+            event.ticket_id,
+            code,
+            event.counter_id,
+            json.dumps(event.data, ensure_ascii=False, sort_keys=True) if event.data else "",
+        ]
+
+
+def events_csv(session: Session, office: Office, date_from: date, date_to: date) -> str:
+    return csv_text(EVENT_COLUMNS, event_rows(session, office, date_from, date_to))

@@ -1,0 +1,228 @@
+/* The live board: re-reads board.json at every queue_changed of the /manager
+   namespace and every few seconds (so that waits grow), and sounds a chime
+   when a new alert appears. Everything is written with textContent: names
+   come from users. */
+"use strict";
+(() => {
+  const config = JSON.parse(document.getElementById("board-config").textContent);
+  const texts = config.texts;
+  const sound = document.getElementById("alert-sound");
+  const soundToggle = document.getElementById("sound-toggle");
+  const SOUND_KEY = "luot.board.sound";
+  let soundOn = window.localStorage.getItem(SOUND_KEY) === "1";
+  let knownAlerts = null;
+  let pending = null;
+  let inFlight = false;
+  let again = false;
+
+  const fill = (template, values) =>
+    template.replace(/%\((\w+)\)s/g, (_, name) => (values[name] === undefined ? "" : String(values[name])));
+
+  const duration = (seconds) => {
+    if (seconds === null || seconds === undefined) return "–";
+    const whole = Math.round(seconds);
+    const hours = Math.floor(whole / 3600);
+    const minutes = Math.floor((whole % 3600) / 60);
+    const secs = whole % 60;
+    const pad = (n) => String(n).padStart(2, "0");
+    return hours ? `${hours}:${pad(minutes)}:${pad(secs)}` : `${minutes}:${pad(secs)}`;
+  };
+  const decimal = (value, places) => {
+    const text = value.toFixed(places);
+    return config.language === "vi" ? text.replace(".", ",") : text;
+  };
+  const percent = (share) => (share === null || share === undefined ? "–" : `${decimal(share * 100, 1)} %`);
+  const format = (value, kind) => {
+    if (value === null || value === undefined) return "–";
+    if (kind === "duration") return duration(value);
+    if (kind === "percent") return percent(value);
+    if (kind === "score") return decimal(value, 2);
+    return String(value);
+  };
+
+  const cell = (row, text, className) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    row.appendChild(td);
+    return td;
+  };
+
+  const renderServices = (services) => {
+    const body = document.querySelector("#board-services tbody");
+    const rows = services.map((service) => {
+      const tr = document.createElement("tr");
+      tr.dataset.service = service.code;
+      if (service.over_target > 0) tr.classList.add("over-target");
+      const name = config.language === "en" && service.name_en ? service.name_en : service.name;
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = name;
+      tr.appendChild(th);
+      cell(tr, String(service.waiting), "num waiting");
+      cell(tr, String(service.priority_waiting), "num");
+      const longest = cell(tr, duration(service.longest_wait_s), "num longest");
+      if (service.longest_code) longest.title = service.longest_code;
+      cell(tr, duration(service.estimated_wait_s), "num");
+      // A target reads as minutes: "15:00" would look like a time of day.
+      cell(tr, fill(texts.minutes, { n: Math.round(service.target_wait_s / 60) }), "num");
+      cell(tr, String(service.served_today), "num served");
+      cell(tr, String(service.no_show_today), "num");
+      cell(tr, duration(service.wait_mean_today_s), "num");
+      cell(tr, percent(service.service_level_today), "num");
+      return tr;
+    });
+    body.replaceChildren(...rows);
+  };
+
+  const renderCounters = (counters) => {
+    const body = document.querySelector("#board-counters tbody");
+    const rows = counters.map((counter) => {
+      const tr = document.createElement("tr");
+      tr.dataset.counter = String(counter.number);
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = counter.name || String(counter.number);
+      tr.appendChild(th);
+      const state = cell(tr, texts[counter.state] || counter.state, `state state-${counter.state}`);
+      if (counter.state === "paused" && counter.pause_reason) state.textContent += ` (${counter.pause_reason})`;
+      cell(tr, counter.clerk || "–");
+      const current = counter.ticket
+        ? `${counter.ticket} · ${texts[counter.ticket_state] || counter.ticket_state}`
+        : "–";
+      cell(tr, current, "ticket");
+      cell(tr, counter.ticket ? duration(counter.ticket_for_s) : counter.state === "paused" ? duration(counter.state_for_s) : "–", "num");
+      cell(tr, String(counter.served_today), "num");
+      return tr;
+    });
+    body.replaceChildren(...rows);
+  };
+
+  const alertKey = (alert) => `${alert.kind}:${alert.service || alert.counter}`;
+  const alertText = (alert) => {
+    if (alert.kind === "wait_over_target") {
+      const name = config.language === "en" && alert.service_name_en ? alert.service_name_en : alert.service_name;
+      return fill(texts.wait_over_target, {
+        count: alert.count,
+        service: name,
+        target: Math.round(alert.target_s / 60),
+        code: alert.code,
+        waited: duration(alert.waited_s),
+      });
+    }
+    return fill(texts.counter_paused_too_long, {
+      number: alert.number,
+      paused: duration(alert.paused_s),
+      limit: Math.round(alert.limit_s / 60),
+      reason: alert.reason ? ` – ${alert.reason}` : "",
+    });
+  };
+
+  const renderAlerts = (alerts) => {
+    const list = document.getElementById("board-alerts");
+    if (!alerts.length) {
+      const li = document.createElement("li");
+      li.className = "quiet";
+      li.textContent = texts.no_alerts;
+      list.replaceChildren(li);
+    } else {
+      list.replaceChildren(
+        ...alerts.map((alert) => {
+          const li = document.createElement("li");
+          li.className = `alert alert-${alert.kind}`;
+          li.dataset.alert = alertKey(alert);
+          li.textContent = alertText(alert);
+          return li;
+        }),
+      );
+    }
+    const keys = new Set(alerts.map(alertKey));
+    const isNew = knownAlerts !== null && [...keys].some((key) => !knownAlerts.has(key));
+    knownAlerts = keys;
+    if (isNew && soundOn) {
+      sound.currentTime = 0;
+      sound.play().catch(() => {});
+    }
+  };
+
+  const renderTotals = (totals) => {
+    document.querySelectorAll("#board-totals [data-total]").forEach((element) => {
+      element.textContent = format(totals[element.dataset.total], element.dataset.format);
+    });
+  };
+
+  const render = (board) => {
+    renderTotals(board.totals);
+    renderAlerts(board.alerts);
+    renderServices(board.services);
+    renderCounters(board.counters);
+    const time = board.generated_at ? board.generated_at.slice(11, 19) : "";
+    document.getElementById("board-updated").textContent = fill(texts.updated, { time });
+  };
+
+  const refresh = async () => {
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
+    try {
+      const response = await fetch(config.board_url, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (response.status === 401) {
+        window.location.reload();
+        return;
+      }
+      if (response.ok) render(await response.json());
+    } catch (error) {
+      /* The next change or tick tries again. */
+    } finally {
+      inFlight = false;
+      if (again) {
+        again = false;
+        refresh();
+      }
+    }
+  };
+
+  const soon = () => {
+    if (pending) return;
+    pending = window.setTimeout(() => {
+      pending = null;
+      refresh();
+    }, 150);
+  };
+
+  const showSound = () => {
+    soundToggle.setAttribute("aria-pressed", soundOn ? "true" : "false");
+    soundToggle.textContent = soundOn ? texts.sound_on : texts.sound_off;
+  };
+  soundToggle.addEventListener("click", () => {
+    soundOn = !soundOn;
+    window.localStorage.setItem(SOUND_KEY, soundOn ? "1" : "0");
+    showSound();
+    if (soundOn) {
+      /* Playing once from the click lets the browser play later alerts. */
+      sound.currentTime = 0;
+      sound.play().catch(() => {});
+    }
+  });
+  showSound();
+
+  const connection = document.getElementById("board-connection");
+  if (window.io) {
+    const socket = window.io("/manager", { auth: { office: config.office } });
+    socket.on("connect", () => {
+      connection.textContent = "";
+      soon();
+    });
+    socket.on("disconnect", () => {
+      connection.textContent = texts.offline;
+    });
+    socket.on("queue_changed", soon);
+  }
+  refresh();
+  window.setInterval(refresh, config.refresh_seconds * 1000);
+})();

@@ -1,0 +1,301 @@
+"""The admin screens through their forms: CSRF, validation, the change log,
+and changes reaching the screens live."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from queueing.models import ApiToken, Event, Kiosk, Office, Service, User
+from tests.manager.helpers import csrf_token
+from web.extensions import socketio
+
+SERVICE_FORM = {
+    "code": "CT",
+    "name": "Chứng thực bản sao",
+    "name_en": "Certified copies",
+    "prefix": "e",
+    "number_start": "1",
+    "number_end": "500",
+    "is_number_wrapping": "y",
+    "daily_cap": "",
+    "issue_from": "07:30",
+    "issue_until": "16:30",
+    "target_wait_minutes": "12",
+    "description": "Chứng thực bản sao từ bản chính",
+    "description_en": "",
+    "documents": "Bản chính\nBản sao",
+    "documents_en": "",
+    "group_name": "Tư pháp",
+    "group_name_en": "Justice",
+    "sort_order": "",
+    "is_active": "y",
+}
+
+
+def post_form(client, path, fields):
+    return client.post(path, data={**fields, "csrf_token": csrf_token(client, path)})
+
+
+def rows(app_db, model, *conditions):
+    with app_db.read() as session:
+        return list(session.scalars(select(model).where(*conditions)))
+
+
+def last_event(app_db):
+    with app_db.read() as session:
+        return session.scalars(select(Event).order_by(Event.id.desc())).first()
+
+
+def test_creating_a_service_saves_every_field_and_logs_the_admin(client, login, app_db):
+    admin_id = login("admin")
+    response = post_form(client, "/admin/services/new", SERVICE_FORM)
+    assert response.status_code == 302
+    (service,) = rows(app_db, Service, Service.code == "CT")
+    assert (service.name, service.prefix, service.number_end) == ("Chứng thực bản sao", "E", 500)
+    assert (service.issue_from, service.issue_until, service.target_wait_minutes) == (
+        "07:30",
+        "16:30",
+        12,
+    )
+    assert service.documents == "Bản chính\nBản sao"
+    event = last_event(app_db)
+    assert (event.kind, event.actor) == ("service_created", f"user:{admin_id}")
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "Thêm lĩnh vực" in audit
+    assert "Người dùng admin" in audit
+
+
+def test_an_invalid_service_form_shows_vietnamese_errors_and_saves_nothing(client, login, app_db):
+    login("admin")
+    response = post_form(
+        client,
+        "/admin/services/new",
+        {**SERVICE_FORM, "code": "HT", "number_start": "50", "number_end": "10", "name": ""},
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Vui lòng điền mục này." in page
+    assert "Số kết thúc phải lớn hơn số bắt đầu." in page
+    assert 'aria-invalid="true"' in page
+    assert rows(app_db, Service, Service.code == "CT") == []
+    duplicate = post_form(client, "/admin/services/new", {**SERVICE_FORM, "code": "HT"})
+    assert "Mã này đã được dùng, vui lòng chọn mã khác." in duplicate.get_data(as_text=True)
+    assert len(rows(app_db, Service, Service.code == "HT")) == 1
+
+
+def test_errors_in_english(client, login):
+    login("admin")
+    path = "/admin/services/new?lang=en"
+    page = post_form(client, path, {**SERVICE_FORM, "name": "", "target_wait_minutes": "abc"})
+    text = page.get_data(as_text=True)
+    assert "Please fill in this field." in text
+    assert "Please enter a whole number." in text
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, login, app_db):
+    login("admin")
+    response = client.post("/admin/services/new", data=SERVICE_FORM)
+    assert response.status_code == 400
+    assert rows(app_db, Service, Service.code == "CT") == []
+
+
+def test_a_new_service_reaches_the_displays_at_once(app, client, login):
+    login("admin")
+    display = socketio.test_client(app, namespace="/display", flask_test_client=client)
+    display.get_received("/display")
+    post_form(client, "/admin/services/new", SERVICE_FORM)
+    changes = [
+        m["args"][0] for m in display.get_received("/display") if m["name"] == "queue_changed"
+    ]
+    assert changes, "no queue_changed after the change"
+    assert "CT" in [service["code"] for service in changes[-1]["services"]]
+
+
+def test_office_settings_and_hours(client, login, app_db):
+    login("admin")
+    path = "/admin/office"
+    page = client.get(path).get_data(as_text=True)
+    assert "Bộ phận Một cửa – UBND phường Bến Nghé" in page
+    fields = {
+        "name": "Bộ phận Một cửa phường Bến Nghé",
+        "name_en": "",
+        "timezone": "Asia/Ho_Chi_Minh",
+        "holidays": "2026-09-02\n2026-01-01",
+        "ticker_message": "Nghỉ lễ Quốc khánh 2/9",
+        "priority_ratio": "2",
+        "recall_limit": "2",
+        "no_show_return_minutes": "30",
+        "is_transfer_to_head": "y",
+        "default_service_seconds": "300",
+        "pause_alert_minutes": "10",
+        "day0_p1_start": "07:30",
+        "day0_p1_end": "11:30",
+        "day0_p2_start": "13:30",
+        "day0_p2_end": "17:00",
+        "day5_p1_start": "07:30",
+        "day5_p1_end": "11:30",
+    }
+    assert post_form(client, path, fields).status_code == 302
+    (office,) = rows(app_db, Office)
+    assert office.opening_hours == {
+        "0": [["07:30", "11:30"], ["13:30", "17:00"]],
+        "5": [["07:30", "11:30"]],
+    }
+    assert (office.priority_ratio, office.pause_alert_minutes) == (2, 10)
+    assert office.holidays == ["2026-01-01", "2026-09-02"]
+    wrong = post_form(client, path, {**fields, "day0_p2_start": "11:00"})
+    assert "các buổi không chồng nhau" in wrong.get_data(as_text=True)
+    (unchanged,) = rows(app_db, Office)
+    assert unchanged.opening_hours["0"][1] == ["13:30", "17:00"]
+
+
+def test_users_create_reset_password_and_deactivate(client, login, app_db):
+    login("admin")
+    office_code = "DEMO"
+    created = post_form(
+        client,
+        "/admin/users/new",
+        {
+            "username": "canbo7",
+            "display_name": "Phạm Thị Mai",
+            "role": "clerk",
+            "office": office_code,
+            "password": "mat-khau-7",
+            "confirm": "mat-khau-7",
+        },
+    )
+    assert created.status_code == 302
+    (user,) = rows(app_db, User, User.username == "canbo7")
+    short = post_form(
+        client, f"/admin/users/{user.id}", {}
+    )  # an edit form without a name is refused
+    assert "Vui lòng điền mục này." in short.get_data(as_text=True)
+    path = f"/admin/users/{user.id}/password"
+    token = csrf_token(client, f"/admin/users/{user.id}")
+    mismatch = client.post(
+        path, data={"password": "abcdefgh1", "confirm": "x", "csrf_token": token}
+    )
+    assert "Hai mật khẩu không khớp." in mismatch.get_data(as_text=True)
+    reset = client.post(
+        path, data={"password": "mat-khau-moi", "confirm": "mat-khau-moi", "csrf_token": token}
+    )
+    assert reset.status_code == 302
+    assert last_event(app_db).kind == "password_reset"
+    deactivated = post_form(
+        client,
+        f"/admin/users/{user.id}",
+        {"display_name": "Phạm Thị Mai", "role": "clerk", "office": office_code},
+    )
+    assert deactivated.status_code == 302
+    (user,) = rows(app_db, User, User.username == "canbo7")
+    assert user.is_active is False
+    assert last_event(app_db).kind == "user_deactivated"
+
+
+def test_a_token_is_shown_once_and_can_be_revoked(client, login, app_db):
+    login("admin")
+    response = post_form(
+        client, "/admin/tokens", {"name": "Bàn phím quầy 1", "role": "clerk", "office": "DEMO"}
+    )
+    page = response.get_data(as_text=True)
+    token = re.search(r'<code id="new-token">(luot_[^<]+)</code>', page).group(1)
+    assert (
+        client.get("/api/v1/counters", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+    assert token not in client.get("/admin/tokens").get_data(as_text=True)
+    (row,) = rows(app_db, ApiToken, ApiToken.name == "Bàn phím quầy 1")
+    revoke = client.post(
+        f"/admin/tokens/{row.id}/revoke", data={"csrf_token": csrf_token(client, "/admin/tokens")}
+    )
+    assert revoke.status_code == 302
+    denied = client.post(
+        "/api/v1/counters/1/call-next", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert denied.status_code == 401
+
+
+def test_kiosk_printer_url_is_validated(client, login, app_db):
+    login("admin")
+    response = post_form(
+        client,
+        "/admin/kiosks/new",
+        {
+            "name": "Kiosk tầng 2",
+            "printer_url": "lpt://1",
+            "paper_width_dots": "576",
+            "is_active": "y",
+        },
+    )
+    assert "Địa chỉ máy in không hợp lệ" in response.get_data(as_text=True)
+    assert rows(app_db, Kiosk, Kiosk.name == "Kiosk tầng 2") == []
+
+
+def test_test_print_writes_to_the_printer_or_shows_the_fault(client, login, app_db, tmp_path):
+    login("admin")
+    target = tmp_path / "printer.bin"
+    post_form(
+        client,
+        "/admin/kiosks/new",
+        {
+            "name": "Kiosk tầng 2",
+            "printer_url": f"file://{target}",
+            "paper_width_dots": "384",
+            "is_active": "y",
+        },
+    )
+    (kiosk,) = rows(app_db, Kiosk, Kiosk.name == "Kiosk tầng 2")
+    token = csrf_token(client, "/admin/kiosks")
+    done = client.post(f"/admin/kiosks/{kiosk.id}/test-print", data={"csrf_token": token})
+    assert done.status_code == 302
+    job = target.read_bytes()
+    assert job.startswith(b"\x1b@") and b"\x1dv0" in job
+    assert last_event(app_db).kind == "test_printed"
+    demo_kiosk = rows(app_db, Kiosk, Kiosk.name == "Kiosk sảnh chính")[0]
+    failed = client.post(
+        f"/admin/kiosks/{demo_kiosk.id}/test-print",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "In thử không được: no printer is configured" in failed.get_data(as_text=True)
+    assert last_event(app_db).data["error"] == "no printer is configured"
+
+
+def test_display_form_limits_counters(client, login, app_db, counters):
+    login("admin")
+    response = post_form(
+        client,
+        "/admin/displays/new",
+        {
+            "name": "Màn hình tầng 2",
+            "counters": [str(counters[1].id), str(counters[2].id)],
+            "language": "vi_en",
+            "number_reading": "number",
+        },
+    )
+    assert response.status_code == 302
+    event = last_event(app_db)
+    assert event.kind == "display_created"
+    assert event.data["fields"]["counter_ids"] == [counters[1].id, counters[2].id]
+    assert event.data["fields"]["is_voice_enabled"] is False
+
+
+def test_counter_form_sets_services_with_preference(client, login, app_db, services):
+    login("admin")
+    fields = {"number": "4", "name": "Quầy 4", f"preference_{services['DD'].id}": "2"}
+    fields[f"preference_{services['HT'].id}"] = "1"
+    assert post_form(client, "/admin/counters/new", fields).status_code == 302
+    event = last_event(app_db)
+    assert event.kind == "counter_created"
+    assert event.data["services"] == [[services["HT"].id, 1], [services["DD"].id, 2]]
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/services", "/admin/audit", "/admin/kiosks"])
+def test_admin_pages_are_vietnamese_by_default(client, login, path):
+    login("admin")
+    page = client.get(path).get_data(as_text=True)
+    assert '<html lang="vi">' in page
+    assert "Quản trị" in page

@@ -1,0 +1,196 @@
+"""The report page, its exports and the API give the same numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from queueing import settings
+from queueing.models import Office
+from queueing.operations import Actor
+
+
+@pytest.fixture
+def served_history(client, auth, clock):
+    """Three tickets: A001 waits 90 s and is served 300 s (rated 4), B001
+    waits 150 s and is a no-show after a recall, A002 waits on."""
+    clerk = auth("clerk")
+    first = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    client.post("/api/v1/tickets", json={"service": "DD", "priority": "elderly"})
+    clock.advance(90)
+    # The priority ticket goes first.
+    assert (
+        client.post("/api/v1/counters/1/call-next", headers=clerk).get_json()["ticket"]["code"]
+        == "B001"
+    )
+    clock.advance(60)
+    client.post("/api/v1/counters/1/recall", headers=clerk)
+    client.post("/api/v1/counters/1/no-show", headers=clerk)
+    client.post("/api/v1/tickets", json={"service": "HT"})
+    assert (
+        client.post("/api/v1/counters/2/call-next", headers=clerk).get_json()["ticket"]["code"]
+        == "A001"
+    )
+    client.post("/api/v1/counters/2/start", headers=clerk)
+    clock.advance(300)
+    client.post("/api/v1/counters/2/finish", headers=clerk)
+    client.post(f"/api/v1/tickets/{first['id']}/rating", json={"score": 4})
+    return first
+
+
+def card(html, name):
+    found = re.search(rf'data-figure="{name}">([^<]*)<', html)
+    assert found, name
+    return found.group(1)
+
+
+def test_page_api_and_csv_agree(client, auth, login, served_history):
+    api = client.get("/api/v1/reports/summary", headers=auth("manager")).get_json()
+    login("manager")
+    page = client.get("/manager/reports?from=2026-11-23&to=2026-11-23").get_data(as_text=True)
+    data = client.get("/manager/reports.json?from=2026-11-23&to=2026-11-23").get_json()
+    assert (api["issued"], api["served"], api["no_show"]) == (3, 1, 1)
+    for name in (
+        "issued",
+        "served",
+        "no_show",
+        "wait_s",
+        "service_s",
+        "service_level",
+        "rating_mean",
+    ):
+        assert data[name] == api[name], name
+    assert card(page, "issued") == "3"
+    assert card(page, "served") == "1"
+    assert card(page, "no_show") == "1"
+    assert card(page, "rating_mean") == "4,00"
+    assert card(page, "service_level") == "100,0 %"
+    # Waits 90 s (B001) and 150 s (A001): mean 2:00, max 2:30.
+    wait_row = re.search(r'data-duration="wait_s">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'class="num">([^<]*)<', wait_row) == ["2", "2:00", "2:00", "2:24", "2:30"]
+    legs = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get("/manager/reports/tickets.csv?from=2026-11-23&to=2026-11-23")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    waits = sorted(float(row["wait_s"]) for row in legs if row["wait_s"])
+    assert waits == [90.0, 150.0]
+    assert len(legs) == api["legs"] == 3
+    assert api["wait_s"]["mean"] == sum(waits) / len(waits)
+
+
+def test_api_takes_the_same_filters_as_the_page(client, auth, login, served_history):
+    login("manager")
+    page = client.get("/manager/reports.json?service=HT").get_json()
+    assert (page["issued"], page["served"], page["wait_s"]["max"]) == (2, 1, 150.0)
+    elderly = client.get("/manager/reports.json?priority=elderly").get_json()
+    assert (elderly["issued"], elderly["no_show"]) == (1, 1)
+
+
+def test_charts_carry_titles_and_totals(client, login, served_history):
+    login("manager")
+    page = client.get("/manager/reports?from=2026-11-23&to=2026-11-23").get_data(as_text=True)
+    days = re.search(r'<svg[^>]*id="chart-days".*?</svg>', page, re.S).group(0)
+    assert 'role="img"' in days
+    assert 'aria-labelledby="chart-days-title chart-days-desc"' in days
+    assert '<title id="chart-days-title">Số lượt theo ngày</title>' in days
+    # The Monday column: 3 issued, 1 served, written as text.
+    assert re.findall(r">(\d+)</text>", days)[-2:] == ["3", "1"]
+    satisfaction = re.search(r'<svg[^>]*id="chart-satisfaction".*?</svg>', page, re.S).group(0)
+    assert ">Hài lòng</text>" in satisfaction
+
+
+def table_rows_from_csv(text):
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def same_value(cell):
+    """A cell as a number when it is one (Excel keeps 150.0 as 150), else text."""
+    if cell is None or cell == "":
+        return ""
+    try:
+        return float(cell)
+    except (TypeError, ValueError):
+        return str(cell)
+
+
+def test_excel_holds_the_rows_of_the_csv(client, login, served_history):
+    login("manager")
+    query = "from=2026-11-23&to=2026-11-23"
+    workbook = load_workbook(
+        io.BytesIO(client.get(f"/manager/reports/all.xlsx?{query}").data), read_only=True
+    )
+    assert workbook.sheetnames[:3] == ["Tổng hợp", "Theo ngày", "Theo giờ trong ngày"]
+    for name, sheet in (
+        ("by_service", "Theo lĩnh vực"),
+        ("by_day", "Theo ngày"),
+        ("summary", "Tổng hợp"),
+    ):
+        csv_rows = table_rows_from_csv(
+            client.get(f"/manager/reports/{name}.csv?{query}").get_data(as_text=True)
+        )
+        excel_rows = [
+            [same_value(cell) for cell in row]
+            for row in workbook[sheet].iter_rows(values_only=True)
+        ]
+        assert excel_rows == [[same_value(cell) for cell in row] for row in csv_rows], name
+    single = load_workbook(io.BytesIO(client.get(f"/manager/reports/by_service.xlsx?{query}").data))
+    rows = list(single.active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Mã", "Lĩnh vực", "Thời gian chờ mục tiêu (giây)")
+    assert [row[0] for row in rows[1:]] == ["HT", "DD"]
+    assert rows[1][3] == 2  # HT: two tickets issued
+
+
+def test_user_text_is_escaped_in_charts_and_neutralised_in_exports(
+    client, login, app_db, clock, services, served_history
+):
+    app_db.write(
+        lambda s: settings.update_service(
+            s,
+            s.query(Office).one().id,
+            services["HT"].id,
+            {"name": '=HYPERLINK("http://x")<script>alert(1)</script>'},
+            clock(),
+            Actor("user:1"),
+        )
+    )
+    login("manager")
+    page = client.get("/manager/reports").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    text = client.get("/manager/reports/by_service.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text
+    sheet = load_workbook(io.BytesIO(client.get("/manager/reports/by_service.xlsx").data)).active
+    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names[0].startswith("'=HYPERLINK")
+
+
+def test_events_csv_lists_the_day(client, login, served_history):
+    login("manager")
+    rows = table_rows_from_csv(client.get("/manager/reports/events.csv").get_data(as_text=True))
+    kinds = [row[2] for row in rows[1:]]
+    assert kinds.count("issued") == 3
+    assert {"called", "recalled", "no_show", "started", "finished", "rated"} <= set(kinds)
+
+
+def test_bad_report_dates_get_an_error(client, login):
+    login("manager")
+    assert client.get("/manager/reports?from=2026-13-01").status_code == 400
+    assert client.get("/manager/reports?from=2026-11-24&to=2026-11-23").status_code == 422
+    response = client.get("/manager/reports.json?channel=fax")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (422, "unknown_channel")
+
+
+def test_english_report(client, login, served_history):
+    login("manager")
+    page = client.get("/manager/reports?lang=en").get_data(as_text=True)
+    assert "Wait and service time report" in page
+    assert "Tickets by day" in page

@@ -1,0 +1,372 @@
+"""Report figures on a controlled two-day history built through the use cases.
+
+Every expected number below is worked out by hand from the timestamps of the
+history; a random history then checks the database's arithmetic against a
+plain Python computation, to the microsecond.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import statistics
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from queueing import accounts, reports
+from queueing import operations as ops
+from queueing.errors import Invalid
+from queueing.models import Office, Rating, Service, Ticket
+from queueing.operations import Actor
+
+PUBLIC = Actor("public")
+MONDAY = date(2026, 11, 23)
+TUESDAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def history(db, office, counters, clock):
+    """Two days of the demo office (targets: HT 15, DD 20, KD 15, LD 10 min).
+
+    Monday 09:00 = t 0. Clerk A works counters 1 and 3, clerk B counter 2.
+    """
+    start = clock()
+    c1, c2, c3 = (c.id for c in counters)
+    clerk_a, clerk_b = db.write(
+        lambda s: tuple(
+            accounts.create_user(s, name, "password-123", "clerk", start, office_id=office.id).id
+            for name in ("lan", "minh")
+        )
+    )
+    as_a = Actor(f"user:{clerk_a}", clerk_id=clerk_a)
+    as_b = Actor(f"user:{clerk_b}", clerk_id=clerk_b)
+
+    def at(seconds, who, operation, *args, **kwargs):
+        clock.moment = start + timedelta(seconds=seconds)
+        return db.write(lambda s: operation(s, *args, clock(), who, **kwargs))
+
+    def issue(seconds, service, **options):
+        clock.moment = start + timedelta(seconds=seconds)
+        return db.write(
+            lambda s: ops.issue_ticket(s, office.id, service, clock(), PUBLIC, **options)
+        )[0]
+
+    t1 = issue(0, "HT")
+    t2 = issue(0, "HT", priority="elderly")
+    t3 = issue(30, "DD", channel="api")
+    t4 = issue(45.5, "HT", channel="booking")
+    at(60, as_a, ops.call_next, c1)  # T2 first (priority): waited 60
+    at(75, as_a, ops.start_service, c1)  # walk 15
+    at(100, as_b, ops.call_next, c2)  # T1: waited 100
+    at(100, as_b, ops.start_service, c2)  # walk 0
+    at(195, as_a, ops.finish, c1)  # T2 served 120
+    at(200, as_a, ops.call_next, c1)  # T3: waited 170
+    at(260, as_a, ops.recall, c1)
+    at(290, as_a, ops.mark_no_show, c1)
+    at(400, as_b, ops.finish, c2)  # T1 served 300
+    at(400.25, as_b, ops.call_next, c2)  # T4: waited 354.75
+    at(410.25, as_b, ops.start_service, c2)  # walk 10
+    t5 = at(500.25, as_b, ops.transfer, c2, service_code="KD")  # T4 served 90; T5 waits
+    at(600.25, as_a, ops.call_next, c3)  # T5: waited 100
+    at(600.25, as_a, ops.start_service, c3)
+    at(900.25, as_a, ops.finish, c3)  # T5 served 300
+    t7 = issue(1100, "HT")
+    at(1200, as_a, ops.call_next, c1)  # T7 waited 100, then closed at day end
+    at(1210, as_a, ops.start_service, c1)
+    t6 = issue(1300, "LD")  # never called: cancelled at day end
+    rate = ops.rate
+    db.write(lambda s: rate(s, t2.id, 5, clock(), PUBLIC))
+    db.write(
+        lambda s: rate(
+            s, t1.id, 2, clock(), PUBLIC, reasons=["long_wait", "attitude"], comment="Chờ lâu quá"
+        )
+    )
+    db.write(lambda s: rate(s, t5.id, 4, clock(), PUBLIC))
+    # Tuesday: the day end closes T6 and T7 first.
+    tuesday = start + timedelta(days=1)
+    clock.moment = tuesday - timedelta(hours=1)
+    db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system()))
+    t8 = issue(86400, "DD")
+    at(86400 + 1500, as_b, ops.call_next, c2)  # waited 1500 > 20 min
+    at(86400 + 1500, as_b, ops.start_service, c2)
+    at(86400 + 1600, as_b, ops.finish, c2)  # served 100
+    db.write(
+        lambda s: rate(
+            s, t8.id, 1, clock(), PUBLIC, reasons=["slow_processing"], comment="=HYPERLINK(1)"
+        )
+    )
+    return {
+        "tickets": (t1, t2, t3, t4, t5, t6, t7, t8),
+        "clerks": (clerk_a, clerk_b),
+        "counters": (c1, c2, c3),
+    }
+
+
+def summary(db, office, date_from=MONDAY, date_to=TUESDAY, **filters):
+    with db.read() as session:
+        return reports.summary(
+            session, office, date_from, date_to, filters=reports.ReportFilter(**filters)
+        )
+
+
+def test_counts_legs_by_outcome(db, office, history):
+    figures = summary(db, office)
+    assert (figures["issued"], figures["legs"]) == (7, 8)
+    assert (figures["served"], figures["no_show"], figures["cancelled"]) == (5, 1, 1)
+    assert (figures["transferred"], figures["inaccurate"]) == (1, 2)
+
+
+def test_wait_walk_and_service_times_are_exact(db, office, history):
+    figures = summary(db, office)
+    # Waits 60, 100, 100, 170, 354.75, 1500 (the closed T7 is left out).
+    assert figures["wait_s"] == {
+        "count": 6,
+        "mean": 380.792,
+        "median": 135.0,
+        "p90": 927.375,
+        "max": 1500.0,
+    }
+    # Walks 0, 0, 0, 10, 15.
+    assert figures["walk_s"] == {"count": 5, "mean": 5.0, "median": 0.0, "p90": 13.0, "max": 15.0}
+    # Services 90, 100, 120, 300, 300.
+    assert figures["service_s"] == {
+        "count": 5,
+        "mean": 182.0,
+        "median": 120.0,
+        "p90": 300.0,
+        "max": 300.0,
+    }
+
+
+def test_service_level_counts_called_legs_against_their_target(db, office, history):
+    # Five of six accurate called legs within target; T8 waited 25 min for 20.
+    assert summary(db, office)["service_level"] == 0.8333
+    assert summary(db, office, MONDAY, MONDAY)["service_level"] == 1.0
+    assert summary(db, office, TUESDAY, TUESDAY)["service_level"] == 0.0
+
+
+def test_satisfaction_mean_distribution_and_reasons(db, office, history):
+    figures = summary(db, office)
+    assert figures["rating_count"] == 4
+    assert figures["rating_mean"] == 3.0
+    assert figures["rating_distribution"] == {"1": 1, "2": 1, "3": 0, "4": 1, "5": 1}
+    with db.read() as session:
+        details = reports.satisfaction(session, office, MONDAY, TUESDAY)
+    assert details["reasons"] == {"long_wait": 1, "attitude": 1, "slow_processing": 1}
+    assert [c["comment"] for c in details["comments"]] == ["=HYPERLINK(1)", "Chờ lâu quá"]
+
+
+def test_auto_closed_legs_are_counted_but_not_timed(db, office, history):
+    figures = summary(db, office, services=("LD",))
+    assert (figures["issued"], figures["cancelled"], figures["inaccurate"]) == (1, 1, 1)
+    assert figures["wait_s"]["count"] == 0
+    assert figures["service_level"] is None
+    ht = summary(db, office, services=("HT",))
+    assert (ht["issued"], ht["served"], ht["inaccurate"]) == (4, 3, 1)
+    assert ht["wait_s"]["count"] == 3  # T7's 100 s wait is not counted
+
+
+def test_filter_by_service(db, office, history):
+    figures = summary(db, office, services=("HT",))
+    assert figures["wait_s"] == {
+        "count": 3,
+        "mean": 171.583,
+        "median": 100.0,
+        "p90": 303.8,
+        "max": 354.75,
+    }
+    assert [row["service"] for row in figures["by_service"]] == ["HT"]
+
+
+def test_filter_by_counter(db, office, history):
+    c1 = history["counters"][0]
+    figures = summary(db, office, counters=(c1,))
+    assert (figures["legs"], figures["no_show"], figures["inaccurate"]) == (3, 1, 1)
+    assert figures["wait_s"]["mean"] == 115.0
+    assert [row["number"] for row in figures["by_counter"]] == [1]
+
+
+def test_filter_by_clerk(db, office, history):
+    _clerk_a, clerk_b = history["clerks"]
+    figures = summary(db, office, clerks=(clerk_b,))
+    assert figures["legs"] == 3
+    assert figures["wait_s"]["median"] == 354.75
+    assert figures["wait_s"]["mean"] == 651.583
+    assert [row["name"] for row in figures["by_clerk"]] == ["minh"]
+
+
+def test_filter_by_channel_and_priority(db, office, history):
+    api = summary(db, office, channels=("api",))
+    assert (api["issued"], api["no_show"], api["wait_s"]["max"]) == (1, 1, 170.0)
+    elderly = summary(db, office, priorities=("elderly",))
+    assert (elderly["issued"], elderly["wait_s"]["mean"]) == (1, 60.0)
+    assert summary(db, office, priorities=("any",))["issued"] == 1
+    assert summary(db, office, priorities=("none",))["issued"] == 6
+    both = summary(db, office, channels=("api", "booking"), services=("HT",))
+    assert both["issued"] == 1  # T4: booked, HT
+
+
+def test_unknown_filters_are_refused(db, office, history):
+    with pytest.raises(Invalid) as unknown_channel:
+        reports.ReportFilter(channels=("fax",))
+    assert unknown_channel.value.code == "unknown_channel"
+    with pytest.raises(Invalid) as unknown_priority:
+        reports.ReportFilter(priorities=("vip",))
+    assert unknown_priority.value.code == "unknown_priority"
+    with pytest.raises(Invalid) as unknown_service:
+        summary(db, office, services=("NOPE",))
+    assert unknown_service.value.code == "unknown_service"
+
+
+def test_groups_by_day_counter_clerk_and_hour(db, office, history):
+    with db.read() as session:
+        full = reports.full_report(session, office, MONDAY, TUESDAY)
+    assert [(row["day"], row["issued"]) for row in full["by_day"]] == [
+        ("2026-11-23", 6),
+        ("2026-11-24", 1),
+    ]
+    counters = {row["number"]: row for row in full["by_counter"]}
+    assert counters[2]["service_s"]["mean"] == 163.333  # 300, 90, 100
+    assert counters[3]["wait_s"]["max"] == 100.0
+    clerks = {row["name"]: row for row in full["by_clerk"]}
+    assert clerks["lan"]["legs"] == 4
+    assert [(row["hour"], row["issued"], row["legs"]) for row in full["by_hour"]] == [(9, 7, 8)]
+    assert full["heatmap"]["cells"] == [
+        {"weekday": 0, "hour": 9, "issued": 6, "wait_mean": 156.95, "wait_median": 100.0},
+        {"weekday": 1, "hour": 9, "issued": 1, "wait_mean": 1500.0, "wait_median": 1500.0},
+    ]
+
+
+def test_hourly_report_matches_the_summary(db, office, history):
+    with db.read() as session:
+        hourly = reports.hourly(session, office, MONDAY, TUESDAY)
+    assert hourly["by_hour"] == summary(db, office)["by_hour"]
+    assert hourly["heatmap"]["hours"] == [9]
+
+
+def test_tickets_csv_agrees_with_the_summary(db, office, history):
+    with db.read() as session:
+        text = reports.tickets_csv(session, office, MONDAY, TUESDAY, filters=reports.NO_FILTER)
+        filtered = reports.tickets_csv(
+            session, office, MONDAY, TUESDAY, filters=reports.ReportFilter(services=("HT",))
+        )
+    rows = list(csv.DictReader(io.StringIO(text)))
+    waits = sorted(float(row["wait_s"]) for row in rows if row["wait_s"])
+    figures = summary(db, office)
+    assert len(rows) == figures["legs"]
+    assert round(statistics.fmean(waits), 3) == figures["wait_s"]["mean"]
+    assert max(waits) == figures["wait_s"]["max"]
+    assert {row["code"] for row in csv.DictReader(io.StringIO(filtered))} == {
+        "A001",
+        "A002",
+        "A003",
+        "A004",
+    }
+
+
+# -- the database's arithmetic against plain Python ------------------------------
+
+
+def _reference(legs, targets):
+    """The figures as a person would compute them from the rows."""
+
+    def stats(values):
+        values = sorted(values)
+        if not values:
+            return {"count": 0, "mean": None, "median": None, "p90": None, "max": None}
+        position = (len(values) - 1) * 0.9
+        low = int(position)
+        high = min(low + 1, len(values) - 1)
+        p90 = values[low] + (values[high] - values[low]) * (position - low)
+        return {
+            "count": len(values),
+            "mean": round(sum(values) / len(values) / 1e6, 3),
+            "median": round(statistics.median(values) / 1e6, 3),
+            "p90": round(p90 / 1e6, 3),
+            "max": round(values[-1] / 1e6, 3),
+        }
+
+    def micros(start, end):
+        return (end - start) // timedelta(microseconds=1)
+
+    waits = [micros(t.issued_at, t.first_called_at) for t in legs if t.first_called_at]
+    services = [micros(t.started_at, t.finished_at) for t in legs if t.finished_at]
+    within = [
+        micros(t.issued_at, t.first_called_at) <= targets[t.service_id]
+        for t in legs
+        if t.first_called_at
+    ]
+    return {
+        "wait_s": stats(waits),
+        "service_s": stats(services),
+        "service_level": round(sum(within) / len(within), 4),
+    }
+
+
+@pytest.mark.parametrize("timezone", ["Asia/Ho_Chi_Minh", "Europe/Paris", "Asia/Kathmandu"])
+def test_random_history_matches_plain_python_to_the_microsecond(db, office, timezone):
+    """Random microsecond timestamps, waits across midnight, and a zone with
+    a daylight-saving change in the range (Paris, 29 March 2026)."""
+    rng = random.Random(timezone)
+    with db.read() as session:
+        targets = {
+            service.id: service.target_wait_minutes * 60_000_000
+            for service in session.query(Service).filter_by(office_id=office.id)
+        }
+    service_ids = sorted(targets)
+    first_day = date(2026, 3, 27)
+
+    def build(session):
+        session.get(Office, office.id).timezone = timezone
+        legs = []
+        for index in range(300):
+            issued = datetime(2026, 3, 26, 22, tzinfo=UTC) + timedelta(
+                microseconds=rng.randrange(4 * 86400 * 1_000_000)
+            )
+            called = issued + timedelta(microseconds=rng.randrange(3 * 3600 * 1_000_000))
+            started = called + timedelta(microseconds=rng.randrange(60_000_000))
+            finished = started + timedelta(microseconds=rng.randrange(1, 1800 * 1_000_000))
+            leg = Ticket(
+                office_id=office.id,
+                service_id=rng.choice(service_ids),
+                service_day=first_day + timedelta(days=index % 3),
+                sequence=index + 1,
+                number=index + 1,
+                code=f"X{index + 1:03d}",
+                state="done",
+                issued_at=issued,
+                queued_at=issued,
+                first_called_at=called,
+                last_called_at=called,
+                call_count=1,
+                started_at=started,
+                finished_at=finished,
+            )
+            session.add(leg)
+            legs.append(leg)
+        session.flush()
+        return legs
+
+    legs = db.write(build)
+    with db.read() as session:
+        office_now = session.get(Office, office.id)
+        figures = reports.summary(session, office_now, first_day, first_day + timedelta(days=2))
+    expected = _reference(legs, targets)
+    assert figures["wait_s"] == expected["wait_s"]
+    assert figures["service_s"] == expected["service_s"]
+    assert figures["service_level"] == expected["service_level"]
+    hours: dict[int, int] = {}
+    for leg in legs:
+        hour = leg.issued_at.astimezone(ZoneInfo(timezone)).hour
+        hours[hour] = hours.get(hour, 0) + 1
+    assert {row["hour"]: row["legs"] for row in figures["by_hour"]} == hours
+
+
+def test_ratings_of_filtered_out_legs_are_not_counted(db, office, history):
+    with db.read() as session:
+        assert session.query(Rating).count() == 4
+    assert summary(db, office, services=("KD",))["rating_distribution"]["4"] == 1
+    assert summary(db, office, services=("KD",))["rating_count"] == 1
