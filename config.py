@@ -60,6 +60,10 @@ def from_environment(*, demo_default: bool) -> dict[str, Any]:
         "LUOT_PRINTER": os.environ.get("LUOT_PRINTER", "none").strip() or "none",
         # Anonymous ticket issuing per client address ("N/minute" or "none").
         "LUOT_ISSUE_RATE_LIMIT": os.environ.get("LUOT_ISSUE_RATE_LIMIT", "30/minute").strip(),
+        # Failed logins per client address before it must wait.
+        "LUOT_LOGIN_RATE_LIMIT": os.environ.get(
+            "LUOT_LOGIN_RATE_LIMIT", "10/minute;50/hour"
+        ).strip(),
         # Where the rate limiter counts; empty means in memory, or Redis when
         # SOCKETIO_MESSAGE_QUEUE is a Redis URL.
         "LUOT_RATE_LIMIT_STORAGE": os.environ.get("LUOT_RATE_LIMIT_STORAGE", "").strip(),

@@ -114,7 +114,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from web import i18n
+    from web import i18n, security
     from web.extensions import csrf, limiter, login_manager, socketio
 
     message_queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
@@ -131,6 +131,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "counter.login"
     socketio.init_app(

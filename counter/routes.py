@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Response,
+    current_app,
     jsonify,
     redirect,
     render_template,
@@ -36,6 +37,7 @@ from queueing.models import Counter, Office, Service, User
 from queueing.queries import active_services, counters_of, iso
 from web.access import LoginUser, Principal, check_office, require
 from web.context import database, now
+from web.extensions import limiter
 
 from .forms import ChooseCounterForm, LoginForm, LogoutForm
 from .sockets import CHOSEN_COUNTER_KEY
@@ -95,7 +97,18 @@ def _session_counter_id() -> int | None:
 # -- logging in and out ---------------------------------------------------------
 
 
+def _login_rate_limit() -> str:
+    limit: str = current_app.config["LUOT_LOGIN_RATE_LIMIT"]
+    return "1000000/second" if limit.lower() in ("", "none") else limit
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    _login_rate_limit,
+    methods=["POST"],
+    # Only failed attempts count: a clerk logging in many times is no attack.
+    deduct_when=lambda response: response.status_code != 302,
+)
 def login() -> str | BaseResponse:
     form = LoginForm()
     if request.method == "GET":
