@@ -28,7 +28,13 @@ from queueing.queries import (
     ticket_payload,
 )
 from web import printing_jobs
-from web.access import check_office, current_principal, require, resolve_office
+from web.access import (
+    check_office,
+    current_principal,
+    registered_kiosk_id,
+    require,
+    resolve_office,
+)
 from web.actions import optional_id, optional_string, run_counter_action, run_ticket_action
 from web.context import database, now, status_url, write
 from web.extensions import limiter
@@ -86,10 +92,17 @@ def _issue_rate_limit() -> str:
 
 
 def _exempt_from_issue_limit() -> bool:
-    """Integrations with a token are not limited (a bad token fails later)."""
+    """Integrations with a token (a bad one fails later) and registered
+    kiosks issuing on their own account are not limited."""
     if current_app.config["LUOT_ISSUE_RATE_LIMIT"].lower() in ("", "none"):
         return True
-    return "Authorization" in request.headers
+    if "Authorization" in request.headers:
+        return True
+    registered = registered_kiosk_id()
+    if registered is None:
+        return False
+    body = request.get_json(silent=True, force=True)
+    return isinstance(body, dict) and body.get("kiosk") == registered
 
 
 @bp.post("/tickets")

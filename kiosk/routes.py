@@ -11,18 +11,18 @@ import io
 from typing import Any
 
 import qrcode
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 from werkzeug.wrappers import Response as BaseResponse
 
 import printing
-from queueing import rules
-from queueing.errors import Malformed, NotFound
+from queueing import accounts, rules
+from queueing.errors import Malformed, NotAllowed, NotFound
 from queueing.models import Kiosk, Office, Ticket
 from queueing.queries import QueueView, active_services, rating_of, ticket_payload
-from web.access import require, resolve_office
+from web.access import REGISTERED_KIOSK_KEY, require, resolve_office
 from web.context import database, now, status_url
 from web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -78,7 +78,19 @@ def kiosk_home() -> str:
 
 @bp.get("/kiosk/<int:kiosk_id>")
 def configured_kiosk(kiosk_id: int) -> str:
-    """A kiosk configured by the admins, printing on its own printer."""
+    """A kiosk configured by the admins, printing on its own printer.
+
+    Opened once with ``?key=`` (from ``flask create-kiosk-key``), the browser
+    is registered as this kiosk for good (a signed, permanent session):
+    its tickets are then not rate limited.
+    """
+    key = request.args.get("key")
+    if key:
+        with database().read() as db_session:
+            if not accounts.kiosk_key_matches(db_session, kiosk_id, key):
+                raise NotAllowed("this kiosk key is not valid", "bad_kiosk_key")
+        session[REGISTERED_KIOSK_KEY] = kiosk_id
+        session.permanent = True
     return _kiosk_page(kiosk_id)
 
 

@@ -101,3 +101,30 @@ def revoke_token(session: Session, token_id: int, now: datetime) -> None:
     row = session.get(ApiToken, token_id)
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
+
+
+def create_kiosk_key(session: Session, kiosk_id: int) -> str:
+    """A new key that registers a kiosk PC's browser as this kiosk; an older
+    key stops working. Returned once; only its digest is stored."""
+    from .errors import NotFound
+    from .models import Kiosk
+
+    kiosk = session.get(Kiosk, kiosk_id)
+    if kiosk is None:
+        raise NotFound("no such kiosk", "kiosk_not_found")
+    key = secrets.token_urlsafe(24)
+    kiosk.key_hash = hash_token(key)
+    session.flush()
+    return key
+
+
+def kiosk_key_matches(session: Session, kiosk_id: int, key: str) -> bool:
+    from .models import Kiosk
+
+    kiosk = session.get(Kiosk, kiosk_id)
+    return (
+        kiosk is not None
+        and kiosk.is_active
+        and kiosk.key_hash is not None
+        and secrets.compare_digest(kiosk.key_hash, hash_token(key))
+    )

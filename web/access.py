@@ -19,6 +19,17 @@ from queueing.operations import Actor
 from .context import database
 from .extensions import login_manager
 
+#: Session key of a browser registered as a kiosk (see kiosk.routes).
+REGISTERED_KIOSK_KEY = "luot_kiosk_id"
+
+
+def registered_kiosk_id() -> int | None:
+    """The kiosk this browser was registered as, if any."""
+    from flask import session
+
+    value = session.get(REGISTERED_KIOSK_KEY)
+    return value if isinstance(value, int) else None
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:

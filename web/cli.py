@@ -78,6 +78,19 @@ def register(app: Flask) -> None:
             raise click.ClickException(error.message) from error
         click.echo(f"User {username!r} with role {role} created.")
 
+    @app.cli.command("create-kiosk-key")
+    @click.argument("kiosk_id", type=int)
+    def create_kiosk_key(kiosk_id: int) -> None:
+        """Make the key that registers a kiosk PC; the address to open is the
+        last line printed. An older key of the kiosk stops working."""
+        try:
+            key = database().write(lambda session: accounts.create_kiosk_key(session, kiosk_id))
+        except QueueError as error:
+            raise click.ClickException(error.message) from error
+        base = app.config["LUOT_PUBLIC_URL"] or "http://SERVER:5000"
+        click.echo("Open this address once in the kiosk PC's browser:")
+        click.echo(f"{base}/kiosk/{kiosk_id}?key={key}")
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo office (code DEMO) with its services, counters and users."""
