@@ -1,0 +1,120 @@
+"""Who may do what, over every API operation and Socket.IO namespace, for
+the public, each role and a revoked token. (tests/manager/test_access.py
+covers every page under /manager and /admin the same way.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from api.openapi import document
+from queueing import accounts
+from web.extensions import socketio
+
+ROLES = ("clerk", "manager", "admin")
+RANK = {"public": 0, "clerk": 1, "manager": 2, "admin": 3}
+
+
+def needed_role(path: str, operation: dict) -> str:
+    if not operation.get("security"):
+        return "public"
+    if all(not requirement for requirement in operation["security"]):
+        return "public"
+    if any(not requirement for requirement in operation["security"]):
+        # Public, with an optional token (issuing).
+        return "public"
+    return "manager" if path.startswith("/api/v1/reports/") else "clerk"
+
+
+def operations():
+    for path, methods in document()["paths"].items():
+        for method, operation in methods.items():
+            concrete = re.sub(r"\{[^}]+\}", "1", path)
+            yield method.upper(), concrete, needed_role(path, operation)
+
+
+@pytest.fixture
+def credentials(app_db, clock):
+    tokens = {}
+    for role in ROLES:
+        _row, tokens[role] = app_db.write(
+            lambda s, role=role: accounts.create_token(s, role, role, clock())
+        )
+    row, revoked = app_db.write(lambda s: accounts.create_token(s, "old", "admin", clock()))
+    app_db.write(lambda s: accounts.revoke_token(s, row.id, clock()))
+    headers = {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
+    headers["public"] = {}
+    headers["revoked"] = {"Authorization": f"Bearer {revoked}"}
+    return headers
+
+
+def test_every_api_operation_answers_each_role_as_allowed(client, credentials):
+    checked = 0
+    for method, path, needed in operations():
+        for who, headers in credentials.items():
+            response = client.open(path, method=method, json={}, headers=headers)
+            assert response.status_code < 500, (method, path, who)
+            if who == "revoked":
+                if needed != "public" or (method == "POST" and path == "/api/v1/tickets"):
+                    assert response.status_code == 401, (method, path, who)
+                continue
+            if RANK[who] >= RANK[needed]:
+                assert response.status_code not in (401, 403), (method, path, who)
+            elif who == "public":
+                assert response.status_code == 401, (method, path, who)
+            else:
+                assert response.status_code == 403, (method, path, who)
+            checked += 1
+    assert checked >= 4 * 20
+
+
+@pytest.mark.parametrize(
+    ("namespace", "needed"),
+    [("/display", "public"), ("/ticket", "public"), ("/counter", "clerk"), ("/manager", "manager")],
+)
+def test_every_namespace_admits_each_role_as_allowed(app, client, credentials, namespace, needed):
+    ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    for who, headers in credentials.items():
+        auth: dict = {"ticket": ticket["id"]} if namespace == "/ticket" else {}
+        if headers:
+            auth["token"] = headers["Authorization"].removeprefix("Bearer ")
+        connection = socketio.test_client(
+            app, namespace=namespace, auth=auth, flask_test_client=client
+        )
+        allowed = needed == "public" if who == "revoked" else RANK.get(who, 0) >= RANK[needed]
+        assert connection.is_connected(namespace) == allowed, (namespace, who)
+        if allowed:
+            connection.disconnect(namespace=namespace)
+
+
+COUNTER_EVENTS = (
+    "call_next",
+    "recall",
+    "start",
+    "finish",
+    "no_show",
+    "park",
+    "call",
+    "transfer",
+    "open",
+    "pause",
+    "close",
+    "return",
+    "cancel",
+)
+
+
+def test_every_counter_event_is_acked_for_each_role_and_never_crashes(app, client, credentials):
+    for who in ROLES:
+        token = credentials[who]["Authorization"].removeprefix("Bearer ")
+        terminal = socketio.test_client(
+            app, namespace="/counter", auth={"token": token}, flask_test_client=client
+        )
+        for event in COUNTER_EVENTS:
+            for payload in ({"counter": 3}, {"counter": 3, "ticket": 999}, "junk", None):
+                ack = terminal.emit(event, payload, namespace="/counter", callback=True)
+                assert isinstance(ack, dict) and "ok" in ack, (who, event, payload)
+                if not ack["ok"]:
+                    assert set(ack["error"]) == {"code", "message"}
+        terminal.disconnect(namespace="/counter")
