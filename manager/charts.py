@@ -34,9 +34,18 @@ def _text(x: float, y: float, content: str, **attributes: str) -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" {extra}>{escape(content)}</text>'
 
 
-def _frame(
-    chart_id: str, title: str, desc: str, width: int, height: int, body: list[str]
-) -> Markup:
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """An SVG chart and its title; renders as the SVG in a template."""
+
+    svg: Markup
+    title: str
+
+    def __html__(self) -> str:
+        return str(self.svg)
+
+
+def _frame(chart_id: str, title: str, desc: str, width: int, height: int, body: list[str]) -> Chart:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
         f'viewBox="0 0 {width} {height}" width="100%" role="img" '
@@ -45,7 +54,7 @@ def _frame(
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
         f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>'
     )
-    return Markup(head + "".join(body) + "</svg>")
+    return Chart(Markup(head + "".join(body) + "</svg>"), title)
 
 
 def _nice_ceiling(value: float) -> float:
@@ -68,7 +77,7 @@ def column_chart(
     *,
     width: int = 760,
     height: int = 280,
-) -> Markup:
+) -> Chart:
     """Vertical columns, one group per label and one colour per series."""
     left, right, top, bottom = 56, 12, 34, 46
     plot_width = width - left - right
@@ -151,7 +160,7 @@ def bar_chart(
     maximum: float | None = None,
     width: int = 760,
     colour: str = PALETTE[0],
-) -> Markup:
+) -> Chart:
     """Horizontal bars: (label, value, value as text) per row."""
     row_height = 28
     label_width = 240
@@ -183,7 +192,7 @@ def heatmap(
     value_text: Callable[[float], str],
     *,
     width: int = 760,
-) -> Markup:
+) -> Chart:
     """A grid of cells shaded by value, each with its number written in it."""
     left, top = 70, 24
     columns = max(len(column_labels), 1)
