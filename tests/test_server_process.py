@@ -63,3 +63,19 @@ def test_demo_office_visit_with_a_live_display(live_server):
         assert (figures["issued"], figures["served"], figures["rating_mean"]) == (1, 1, 5.0)
     finally:
         display.disconnect()
+
+
+def test_the_listener_turns_nagle_off_for_every_connection_it_accepts():
+    """Responses leave in more than one write: with Nagle's algorithm on, a
+    kept-alive client would wait for its own delayed acknowledgement (40 ms)
+    on every request."""
+    import socket
+
+    from server import listener
+
+    with listener("127.0.0.1", 0) as server_socket:
+        port = server_socket.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            accepted, _address = server_socket.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
