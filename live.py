@@ -89,6 +89,12 @@ def publish(events: list[Event]) -> None:
         by_office[event.office_id].append(event)
     at = context.now()
     base_url = context.public_base_url()
+    if all(event.kind == "issued" for event in events):
+        # The commonest change, a ticket issued, needs nothing read: its
+        # line and the office's state are recomputed a moment later.
+        for office_id, office_events in by_office.items():
+            _schedule_state(office_id, _issued_services(office_events), base_url)
+        return
     with context.database().read() as session:
         for office_id, office_events in by_office.items():
             office = session.get(Office, office_id)
@@ -150,14 +156,9 @@ def _update_tickets(session: Session, view: QueueView, events: list[Event]) -> s
     """Send ``ticket_updated`` for the tickets the events touched; returns
     the services whose lines moved."""
     touched: set[int] = set()
-    services: set[int] = set()
+    services = _issued_services(events)
     for event in events:
         if event.kind == "issued":
-            # Nobody follows a ticket that did not exist a moment ago; its
-            # service's line still moves for everyone else.
-            service_id = event.data.get("service_id")
-            if isinstance(service_id, int):
-                services.add(service_id)
             continue
         if event.ticket_id is not None:
             touched.add(event.ticket_id)
@@ -174,6 +175,17 @@ def _update_tickets(session: Session, view: QueueView, events: list[Event]) -> s
             namespace="/ticket",
             to=ticket_room(ticket.id),
         )
+    return services
+
+
+def _issued_services(events: list[Event]) -> set[int]:
+    """Services whose lines grew: nobody follows a ticket that did not exist
+    a moment ago, but its service's line moves for everyone else."""
+    services = set()
+    for event in events:
+        service_id = event.data.get("service_id") if event.kind == "issued" else None
+        if isinstance(service_id, int):
+            services.add(service_id)
     return services
 
 

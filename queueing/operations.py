@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -74,19 +75,28 @@ def record(
     counter_id: int | None = None,
     **data: Any,
 ) -> Event:
-    """Append a fact to the event log, to be published after commit."""
-    event = Event(
-        office_id=office_id,
-        kind=kind,
-        created_at=now,
-        actor=actor.label,
-        ticket_id=ticket.id if ticket is not None else None,
-        counter_id=counter_id,
-        data=data,
-    )
-    session.add(event)
+    """Append a fact to the event log, to be published after commit.
+
+    The row is inserted at once with a plain INSERT: the log is only ever
+    appended to, so the session need not track it, and every use case saves
+    a flush of the unit of work.
+    """
+    values = {
+        "office_id": office_id,
+        "kind": kind,
+        "created_at": now,
+        "actor": actor.label,
+        "ticket_id": ticket.id if ticket is not None else None,
+        "counter_id": counter_id,
+        "data": data,
+    }
+    session.execute(_INSERT_EVENT, values)
+    event = Event(**values)
     session.info.setdefault("events", []).append(event)
     return event
+
+
+_INSERT_EVENT = insert(Event.__table__)
 
 
 # -- lookups -----------------------------------------------------------------
@@ -99,10 +109,13 @@ def get_office(session: Session, office_id: int) -> Office:
     return office
 
 
+_SERVICE_BY_CODE = select(Service).where(
+    Service.office_id == bindparam("office_id"), Service.code == bindparam("code")
+)
+
+
 def find_service(session: Session, office_id: int, code: str) -> Service:
-    service = session.scalar(
-        select(Service).where(Service.office_id == office_id, Service.code == code)
-    )
+    service = session.scalar(_SERVICE_BY_CODE, {"office_id": office_id, "code": code})
     if service is None:
         raise Invalid(f"no service with code {code!r} in this office", "unknown_service")
     return service
@@ -171,18 +184,28 @@ def _require_open(counter: Counter) -> None:
 
 def next_sequence(session: Session, office_id: int, service_id: int, day: Any) -> int:
     """Take the next sequence of the day with one atomic upsert."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(NumberCounter)
-        .values(office_id=office_id, service_id=service_id, service_day=day, last_sequence=1)
+    statement = _next_sequence_statement(session.get_bind().dialect.name)
+    parameters = {"office_id": office_id, "service_id": service_id, "service_day": day}
+    return int(session.execute(statement, parameters).scalar_one())
+
+
+@cache
+def _next_sequence_statement(dialect: str) -> Any:
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        upsert(NumberCounter)
+        .values(
+            office_id=bindparam("office_id"),
+            service_id=bindparam("service_id"),
+            service_day=bindparam("service_day"),
+            last_sequence=1,
+        )
         .on_conflict_do_update(
             index_elements=["office_id", "service_id", "service_day"],
             set_={"last_sequence": NumberCounter.last_sequence + 1},
         )
         .returning(NumberCounter.last_sequence)
     )
-    return int(session.execute(statement).scalar_one())
 
 
 def issuing_closed_reason(office: Office, service: Service, now: datetime) -> str | None:

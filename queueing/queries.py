@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import rules
@@ -73,31 +74,21 @@ class QueueView:
 
     def figures(self, service_id: int) -> ServiceFigures:
         if service_id not in self._figures:
-            waiting = self.session.scalar(
-                select(func.count(Ticket.id)).where(*self._line_conditions(service_id, None))
-            )
+            waiting, open_counters = self.session.execute(
+                _WAITING_AND_OPEN_COUNTERS, {"office_id": self.office.id, "service_id": service_id}
+            ).one()
             self._figures[service_id] = ServiceFigures(
                 service_seconds=self._smoothed_service_seconds(service_id),
-                open_counters=self._open_counters(service_id),
+                open_counters=int(open_counters or 0),
                 waiting=int(waiting or 0),
             )
         return self._figures[service_id]
-
-    def _line_conditions(self, service_id: int, reserved_counter_id: int | None) -> list[Any]:
-        conditions = [Ticket.office_id == self.office.id, Ticket.state == WAITING]
-        if reserved_counter_id is None:
-            conditions += [Ticket.service_id == service_id, Ticket.reserved_counter_id.is_(None)]
-        else:
-            conditions.append(Ticket.reserved_counter_id == reserved_counter_id)
-        return conditions
 
     def line(self, service_id: int) -> list[int]:
         """The waiting tickets of a service's line, in the order of the rules."""
         if service_id not in self._lines:
             rows = self.session.execute(
-                select(Ticket.id, Ticket.priority, Ticket.is_queue_head, Ticket.queued_at).where(
-                    *self._line_conditions(service_id, None)
-                )
+                _LINE, {"office_id": self.office.id, "service_id": service_id}
             ).all()
             candidates = [
                 rules.Candidate(
@@ -113,28 +104,10 @@ class QueueView:
             ]
         return self._lines[service_id]
 
-    def _open_counters(self, service_id: int) -> int:
-        return int(
-            self.session.scalar(
-                select(func.count(Counter.id))
-                .join(CounterService, CounterService.counter_id == Counter.id)
-                .where(CounterService.service_id == service_id, Counter.state == COUNTER_OPEN)
-            )
-            or 0
-        )
-
     def _smoothed_service_seconds(self, service_id: int) -> float:
         rows = self.session.execute(
-            select(Ticket.started_at, Ticket.finished_at)
-            .where(
-                Ticket.service_id == service_id,
-                Ticket.state == DONE,
-                Ticket.is_time_accurate.is_(True),
-                Ticket.finished_at >= self.now - RECENT_SERVICE_WINDOW,
-                Ticket.started_at.is_not(None),
-            )
-            .order_by(Ticket.finished_at.desc())
-            .limit(RECENT_SERVICE_SAMPLES)
+            _RECENT_SERVICE_TIMES,
+            {"service_id": service_id, "since": self.now - RECENT_SERVICE_WINDOW},
         ).all()
         samples = [
             (finished - started).total_seconds()
@@ -151,29 +124,20 @@ class QueueView:
         """
         if ticket.state != WAITING:
             return None
-        me_priority = rules.is_priority(ticket.priority)
-        other_priority = _is_priority(Ticket.priority)
-        same_arrival_ahead = or_(
-            Ticket.queued_at < ticket.queued_at,
-            and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
+        statement = _people_ahead_statement(
+            rules.is_priority(ticket.priority),
+            ticket.is_queue_head,
+            ticket.reserved_counter_id is not None,
         )
-        if me_priority:
-            same_head_ahead = and_(other_priority, same_arrival_ahead)
-        else:
-            same_head_ahead = or_(other_priority, same_arrival_ahead)
-        if ticket.is_queue_head:
-            ahead = and_(Ticket.is_queue_head.is_(True), same_head_ahead)
-        else:
-            ahead = or_(
-                Ticket.is_queue_head.is_(True),
-                and_(Ticket.is_queue_head.is_(False), same_head_ahead),
-            )
         count = self.session.scalar(
-            select(func.count(Ticket.id)).where(
-                *self._line_conditions(ticket.service_id, ticket.reserved_counter_id),
-                Ticket.id != ticket.id,
-                ahead,
-            )
+            statement,
+            {
+                "office_id": self.office.id,
+                "service_id": ticket.service_id,
+                "counter_id": ticket.reserved_counter_id,
+                "ticket_id": ticket.id,
+                "queued_at": ticket.queued_at,
+            },
         )
         return int(count or 0)
 
@@ -185,6 +149,70 @@ class QueueView:
             ),
             1,
         )
+
+
+def _line_conditions(*, reserved: bool) -> list[Any]:
+    """A line: a service's waiting tickets, or the legs reserved for one counter."""
+    conditions = [Ticket.office_id == bindparam("office_id"), Ticket.state == WAITING]
+    if reserved:
+        conditions.append(Ticket.reserved_counter_id == bindparam("counter_id"))
+    else:
+        conditions += [
+            Ticket.service_id == bindparam("service_id"),
+            Ticket.reserved_counter_id.is_(None),
+        ]
+    return conditions
+
+
+# The statements a ticket's and a service's figures need, built once: these
+# run for every ticket issued and every screen refreshed.
+_LINE = select(Ticket.id, Ticket.priority, Ticket.is_queue_head, Ticket.queued_at).where(
+    *_line_conditions(reserved=False)
+)
+_WAITING_AND_OPEN_COUNTERS = select(
+    select(func.count(Ticket.id)).where(*_line_conditions(reserved=False)).scalar_subquery(),
+    select(func.count(Counter.id))
+    .join(CounterService, CounterService.counter_id == Counter.id)
+    .where(CounterService.service_id == bindparam("service_id"), Counter.state == COUNTER_OPEN)
+    .scalar_subquery(),
+)
+_RECENT_SERVICE_TIMES = (
+    select(Ticket.started_at, Ticket.finished_at)
+    .where(
+        Ticket.service_id == bindparam("service_id"),
+        Ticket.state == DONE,
+        Ticket.is_time_accurate.is_(True),
+        Ticket.finished_at >= bindparam("since"),
+        Ticket.started_at.is_not(None),
+    )
+    .order_by(Ticket.finished_at.desc())
+    .limit(RECENT_SERVICE_SAMPLES)
+)
+
+
+@cache
+def _people_ahead_statement(is_priority: bool, is_queue_head: bool, reserved: bool) -> Any:
+    """Counts the tickets ahead of one in its line (see QueueView.position)."""
+    other_priority = _is_priority(Ticket.priority)
+    queued_at = bindparam("queued_at", type_=Ticket.queued_at.type)
+    same_arrival_ahead = or_(
+        Ticket.queued_at < queued_at,
+        and_(Ticket.queued_at == queued_at, Ticket.id < bindparam("ticket_id")),
+    )
+    if is_priority:
+        same_head_ahead = and_(other_priority, same_arrival_ahead)
+    else:
+        same_head_ahead = or_(other_priority, same_arrival_ahead)
+    if is_queue_head:
+        ahead = and_(Ticket.is_queue_head.is_(True), same_head_ahead)
+    else:
+        ahead = or_(
+            Ticket.is_queue_head.is_(True),
+            and_(Ticket.is_queue_head.is_(False), same_head_ahead),
+        )
+    return select(func.count(Ticket.id)).where(
+        *_line_conditions(reserved=reserved), Ticket.id != bindparam("ticket_id"), ahead
+    )
 
 
 def ticket_payload(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import g, request
 from flask_login import UserMixin, current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import ValidationError
 
@@ -125,6 +125,10 @@ def require(role: str) -> Principal:
     return principal
 
 
+#: Enough offices to tell whether there is exactly one.
+_TWO_OFFICES = select(Office).limit(2)
+
+
 def resolve_office(session: Session, code: str | None, principal: Principal | None) -> Office:
     """The office a request is about: named, the principal's, or the only one."""
     if code is not None:
@@ -137,10 +141,8 @@ def resolve_office(session: Session, code: str | None, principal: Principal | No
         office = session.get(Office, principal.office_id)
         assert office is not None
     else:
-        if session.scalar(select(func.count(Office.id))) != 1:
-            office = None
-        else:
-            office = session.scalar(select(Office))
+        offices = session.scalars(_TWO_OFFICES).all()
+        office = offices[0] if len(offices) == 1 else None
         if office is None:
             raise Invalid("name the office: this installation has several", "office_required")
     check_office(principal, office.id)
