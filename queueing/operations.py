@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -96,7 +96,7 @@ def record(
     return event
 
 
-_INSERT_EVENT = insert(Event.__table__)
+_INSERT_EVENT = insert(cast(Table, Event.__table__))
 
 
 # -- lookups -----------------------------------------------------------------
