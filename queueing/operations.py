@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from . import rules
 from .errors import Invalid, NotFound, WrongState
@@ -270,10 +270,11 @@ def issue_ticket(
     )
     if number is None:
         raise WrongState(CLOSED_MESSAGES["numbers_exhausted"], "numbers_exhausted")
-    ticket = Ticket(
+    ticket = _insert_ticket(
+        session,
+        service,
         office_id=office.id,
         service_id=service.id,
-        service=service,
         service_day=day,
         sequence=sequence,
         number=number,
@@ -284,8 +285,6 @@ def issue_ticket(
         issued_at=now,
         queued_at=now,
     )
-    session.add(ticket)
-    session.flush()
     if idempotency is not None:
         client, key = idempotency
         session.add(
@@ -308,6 +307,40 @@ def issue_ticket(
         channel=channel,
     )
     return ticket, True
+
+
+_TICKETS = cast(Table, Ticket.__table__)
+_INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
+#: A new ticket's columns that take their defaults.
+_NEW_TICKET_DEFAULTS: dict[str, Any] = {
+    "is_queue_head": False,
+    "first_called_at": None,
+    "last_called_at": None,
+    "call_count": 0,
+    "started_at": None,
+    "finished_at": None,
+    "no_show_at": None,
+    "cancelled_at": None,
+    "parked_at": None,
+    "counter_id": None,
+    "clerk_id": None,
+    "outcome": None,
+    "parent_id": None,
+    "reserved_counter_id": None,
+    "is_time_accurate": True,
+}
+
+
+def _insert_ticket(session: Session, service: Service, **values: Any) -> Ticket:
+    """Insert a new ticket with one plain INSERT and hand it to the session
+    as a loaded, persistent object: every column is known, so nothing is
+    read back, and the unit of work has nothing to flush."""
+    values = {**_NEW_TICKET_DEFAULTS, **values}
+    values["id"] = session.execute(_INSERT_TICKET, values).scalar_one()
+    ticket = Ticket(**values, service=service)
+    make_transient_to_detached(ticket)
+    session.add(ticket)
+    return ticket
 
 
 def _idempotent_ticket(

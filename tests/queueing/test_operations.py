@@ -67,6 +67,29 @@ def test_issue_records_an_issued_event(db, issue):
     }
 
 
+def test_an_issued_ticket_is_whole_and_as_stored(db, office, clock):
+    """The new ticket comes back with every column known (nothing to read
+    again) and equal to its stored row, and the session has nothing left to
+    write."""
+    from sqlalchemy import inspect
+
+    def issue_and_look(session):
+        ticket, _created = ops.issue_ticket(session, office.id, "HT", clock(), Actor("public"))
+        state = inspect(ticket)
+        assert state.persistent
+        columns = {column.key for column in Ticket.__table__.columns}
+        assert not state.unloaded & columns, f"not loaded: {sorted(state.unloaded & columns)}"
+        assert not session.dirty and not session.new
+        return {key: getattr(ticket, key) for key in columns}
+
+    in_memory = db.write(issue_and_look)
+    with db.read() as session:
+        stored = session.get(Ticket, in_memory["id"])
+        assert {key: getattr(stored, key) for key in in_memory} == in_memory
+    assert in_memory["state"] == "waiting" and in_memory["call_count"] == 0
+    assert in_memory["is_time_accurate"] is True and in_memory["is_queue_head"] is False
+
+
 def test_issue_unknown_service_is_invalid_and_takes_no_number(db, issue):
     with pytest.raises(Invalid) as error:
         issue("XX")
