@@ -22,6 +22,7 @@ through Redis to the clients of the other server processes.
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -71,12 +72,19 @@ def line_room(service_id: int) -> str:
     return f"line:{service_id}"
 
 
+#: The most of the process's time the coalesced recomputations may take:
+#: however long the lines grow, issuing and calling keep the rest.
+STATE_SHARE = 0.2
+
+
 class _Pending:
-    """Offices whose state is due to be recomputed, with their services."""
+    """Offices whose state is due to be recomputed, with their services, and
+    the earliest moment (monotonic) each may be recomputed again."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.services: dict[int, set[int]] = {}
+        self.not_before: dict[int, float] = {}
 
 
 _pending = _Pending()
@@ -203,16 +211,25 @@ def _schedule_state(office_id: int, services: set[int], base_url: str) -> None:
 
 
 def _emit_later(app: Flask, office_id: int, base_url: str, delay: float) -> None:
-    socketio.sleep(delay)
+    with _pending.lock:
+        not_before = _pending.not_before.get(office_id, 0.0)
+    socketio.sleep(max(delay, not_before - time.monotonic()))
     with _pending.lock:
         # Taken out before computing: a change committed from now on
         # schedules a fresh recomputation, so none is lost.
         services = _pending.services.pop(office_id, set())
+    started = time.monotonic()
     with app.app_context():
         try:
             _emit_state(office_id, services, base_url)
         except Exception:
             app.logger.exception("sending the state of office %s failed", office_id)
+    finished = time.monotonic()
+    with _pending.lock:
+        # A long line makes the state slow to compute: space the next
+        # recomputation so that they take at most STATE_SHARE of the time.
+        rest = (finished - started) * (1 - STATE_SHARE) / STATE_SHARE
+        _pending.not_before[office_id] = finished + rest
 
 
 def _emit_state(office_id: int, services: set[int], base_url: str) -> None:

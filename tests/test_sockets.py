@@ -183,6 +183,36 @@ def test_state_is_sent_once_for_a_burst_when_coalescing(app, client):
     assert changes[0]["services"][1]["waiting"] == 5
 
 
+def test_a_slow_state_is_recomputed_at_most_a_fifth_of_the_time(app, monkeypatch):
+    """However long the lines make the state to compute, recomputing it
+    leaves the process four fifths of its time for issuing and calling."""
+    import threading
+    import time
+
+    import live
+
+    runs: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def slow_state(office_id, services, base_url):
+        started = time.monotonic()
+        time.sleep(0.1)
+        runs.append((started, time.monotonic()))
+        done.set()
+
+    monkeypatch.setattr(live, "_emit_state", slow_state)
+    monkeypatch.setattr(live, "_pending", live._Pending())
+    app.config["LUOT_LIVE_COALESCE_SECONDS"] = 0.01
+    with app.app_context():
+        for _ in range(2):
+            done.clear()
+            live._schedule_state(1, {1}, "http://luot.test")
+            assert done.wait(5)
+    (first_start, first_end), (second_start, _second_end) = runs
+    spent = first_end - first_start
+    assert second_start - first_end >= spent * (1 - live.STATE_SHARE) / live.STATE_SHARE - 0.01
+
+
 def test_counter_screen_hears_its_ticket_finish(app, client, auth):
     tablet = socketio.test_client(
         app, namespace="/display", auth={"counters": [2]}, flask_test_client=client
