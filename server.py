@@ -117,6 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from web import i18n, security
     from web.extensions import csrf, limiter, login_manager, socketio
+    from web.sockets import WithoutWebSocketCompression
 
     message_queue = app.config["SOCKETIO_MESSAGE_QUEUE"] or None
     storage = app.config["LUOT_RATE_LIMIT_STORAGE"]
@@ -143,6 +144,7 @@ def _init_extensions(app: Flask) -> None:
         cors_allowed_origins=_cors_origins(app.config["LUOT_CORS_ORIGINS"]),
         json=app.json,  # type: ignore[arg-type]
     )
+    app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def _import_socket_handlers() -> None:
