@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -366,29 +366,60 @@ def _idempotent_ticket(
 # -- calling -----------------------------------------------------------------
 
 
-def _candidates(session: Session, counter: Counter) -> list[rules.Candidate]:
+#: How many of each line's first tickets call_next weighs: the call order
+#: never reaches further before a claim succeeds, short of that many
+#: counters claiming from the same line at the same instant.
+CANDIDATES_PER_LINE = 8
+
+
+def _candidates(
+    session: Session, counter: Counter, per_line: int | None = CANDIDATES_PER_LINE
+) -> list[rules.Candidate]:
+    """The waiting tickets the counter may call: with ``per_line``, only
+    the first few of each line (a service's tickets of one kind: sent to
+    the head or not, by priority category), which hold every ticket the
+    call order can put first, whatever the length of the lines."""
     preferences = {link.service_id: link.preference for link in counter.service_links}
     reserved_here = Ticket.reserved_counter_id == counter.id
-    rows = session.execute(
-        select(
-            Ticket.id,
-            Ticket.service_id,
-            Ticket.priority,
-            Ticket.is_queue_head,
-            Ticket.queued_at,
-            Ticket.reserved_counter_id,
-        ).where(
-            Ticket.office_id == counter.office_id,
-            Ticket.state == WAITING,
-            or_(
-                reserved_here,
-                and_(
-                    Ticket.service_id.in_(list(preferences)),
-                    Ticket.reserved_counter_id.is_(None),
-                ),
+    columns = (
+        Ticket.id,
+        Ticket.service_id,
+        Ticket.priority,
+        Ticket.is_queue_head,
+        Ticket.queued_at,
+        Ticket.reserved_counter_id,
+    )
+    waiting = (
+        Ticket.office_id == counter.office_id,
+        Ticket.state == WAITING,
+        or_(
+            reserved_here,
+            and_(
+                Ticket.service_id.in_(list(preferences)),
+                Ticket.reserved_counter_id.is_(None),
             ),
+        ),
+    )
+    if per_line is None:
+        rows = session.execute(select(*columns).where(*waiting)).all()
+    else:
+        place = (
+            func.row_number()
+            .over(
+                partition_by=(
+                    Ticket.service_id,
+                    Ticket.reserved_counter_id,
+                    Ticket.is_queue_head,
+                    Ticket.priority,
+                ),
+                order_by=(Ticket.queued_at, Ticket.id),
+            )
+            .label("place")
         )
-    ).all()
+        lines = select(*columns, place).where(*waiting).subquery()
+        rows = session.execute(
+            select(*(lines.c[column.key] for column in columns)).where(lines.c.place <= per_line)
+        ).all()
     return [
         rules.Candidate(
             id=row.id,
@@ -462,9 +493,12 @@ def call_next(session: Session, counter_id: int, now: datetime, actor: Actor) ->
     _require_open(counter)
     _require_counter_free(session, counter)
     office = get_office(session, counter.office_id)
-    for _ in range(3):
+    for attempt in range(3):
+        # Should every first-few ticket be claimed by others meanwhile, the
+        # last attempt weighs the whole of the lines.
+        per_line = CANDIDATES_PER_LINE if attempt < 2 else None
         ordered = rules.call_order(
-            _candidates(session, counter), office.priority_ratio, counter.normal_streak
+            _candidates(session, counter, per_line), office.priority_ratio, counter.normal_streak
         )
         if not ordered:
             return None

@@ -184,6 +184,55 @@ def test_call_next_is_first_come_first_served(issue, act, counters):
     assert act(ops.call_next, counters[1].id).id == second.id
 
 
+@pytest.mark.parametrize(("seed", "heads"), [(1, 0.0), (2, 0.0), (3, 0.05)])
+def test_call_next_weighs_the_first_of_each_line_as_it_would_weigh_all(
+    db, office, services, counters, clock, seed, heads
+):
+    """Long lines of every kind (sent to the head, priority categories,
+    transferred to this counter, preferred services): the first tickets
+    of each line give the same call order as the whole of the lines, as far
+    as that many claims can go, for every priority ratio and streak."""
+    import random
+
+    from queueing import rules
+
+    rng = random.Random(seed)
+    counter = counters[0]
+    codes = sorted(services)
+
+    def fill(session):
+        stored = session.get(Counter, counter.id)
+        for link in stored.service_links:
+            link.preference = rng.choice([1, 1, 2])
+        for _ in range(300):
+            ticket, _new = ops.issue_ticket(
+                session,
+                office.id,
+                rng.choice(codes),
+                clock() + timedelta(seconds=rng.randint(0, 3600)),
+                Actor("public"),
+                priority=rng.choice(["none"] * 6 + ["elderly", "disability", "pregnancy"]),
+            )
+            ticket.queued_at = ticket.issued_at
+            ticket.is_queue_head = rng.random() < heads
+            if rng.random() < 0.05:
+                ticket.reserved_counter_id = rng.choice([counter.id, counters[1].id])
+
+    db.write(fill)
+    with db.read() as session:
+        stored = session.get(Counter, counter.id)
+        everything = ops._candidates(session, stored, None)
+        firsts = {n: ops._candidates(session, stored, n) for n in (1, 2, ops.CANDIDATES_PER_LINE)}
+    assert 250 < len(everything) < 300  # all but those sent to the other counter
+    for per_line, some in firsts.items():
+        assert len(some) < len(everything)
+        for ratio in (0, 1, 3):
+            for streak in (0, 2, 5):
+                whole = rules.call_order(everything, ratio, streak)[:per_line]
+                first = rules.call_order(some, ratio, streak)[:per_line]
+                assert [c.id for c in first] == [c.id for c in whole], (per_line, ratio, streak)
+
+
 def test_call_next_returns_none_when_nobody_waits(act, counters):
     assert act(ops.call_next, counters[0].id) is None
 
