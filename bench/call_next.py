@@ -12,15 +12,16 @@ once. Bounded in count and time; talks only to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import threading
+import asyncio
+import json
 import time
 from collections import Counter as Tally
 from datetime import UTC, datetime
 
-import requests
-from common import ServerProcess, describe_ms, machine
+from common import HttpConnection, ServerProcess, describe_ms, machine
 
 TIME_LIMIT_S = 300
+SERVICES = ("HT", "DD", "KD", "LD")
 
 
 def add_counters(database_url: str, total: int) -> list[int]:
@@ -70,6 +71,46 @@ def called_tickets(database_url: str) -> list[tuple[int, int, str]]:
         database.dispose()
 
 
+async def call_until_empty(
+    port: int, token: str, counter_ids: list[int]
+) -> tuple[list[int], list[float], float]:
+    """Every counter calls next and finishes, at once, until nobody waits."""
+    called: list[int] = []
+    latencies: list[float] = []
+    deadline = time.monotonic() + TIME_LIMIT_S
+
+    async def counter(counter_id: int) -> None:
+        async with HttpConnection(port, {"Authorization": f"Bearer {token}"}) as http:
+            call = http.request_bytes("POST", f"/api/v1/counters/{counter_id}/call-next")
+            finish = http.request_bytes("POST", f"/api/v1/counters/{counter_id}/finish")
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                status, body = await http.send(call)
+                elapsed = time.perf_counter() - started
+                if status != 200:
+                    raise RuntimeError(f"call-next answered {status}: {body[:200]!r}")
+                ticket = json.loads(body)["ticket"]
+                if ticket is None:
+                    return
+                called.append(ticket["id"])
+                latencies.append(elapsed)
+                status, body = await http.send(finish)
+                if status != 200:
+                    raise RuntimeError(f"finish answered {status}: {body[:200]!r}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(counter(counter_id) for counter_id in counter_ids))
+    return called, latencies, time.perf_counter() - started
+
+
+async def issue(port: int, tickets: int) -> None:
+    async with HttpConnection(port) as http:
+        for n in range(tickets):
+            status, _body = await http.post("/api/v1/tickets", {"service": SERVICES[n % 4]})
+            if status != 201:
+                raise RuntimeError(f"issuing answered {status}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counters", type=int, default=10)
@@ -79,45 +120,9 @@ def main() -> None:
 
     with ServerProcess(args.database_url) as server:
         counter_ids = add_counters(server.database_url, args.counters)
-        headers = {"Authorization": f"Bearer {server.token('clerk')}"}
-        session = requests.Session()
-        for n in range(args.tickets):
-            service = ("HT", "DD", "KD", "LD")[n % 4]
-            session.post(server.url("/api/v1/tickets"), json={"service": service}, timeout=30)
-        called: list[int] = []
-        latencies: list[float] = []
-        lock = threading.Lock()
-        deadline = time.monotonic() + TIME_LIMIT_S
-
-        def counter(counter_id: int) -> None:
-            http = requests.Session()
-            while time.monotonic() < deadline:
-                started = time.perf_counter()
-                response = http.post(
-                    server.url(f"/api/v1/counters/{counter_id}/call-next"),
-                    headers=headers,
-                    timeout=30,
-                )
-                elapsed = time.perf_counter() - started
-                ticket = response.json()["ticket"]
-                if ticket is None:
-                    return
-                with lock:
-                    called.append(ticket["id"])
-                    latencies.append(elapsed)
-                http.post(
-                    server.url(f"/api/v1/counters/{counter_id}/finish"),
-                    headers=headers,
-                    timeout=30,
-                )
-
-        threads = [threading.Thread(target=counter, args=(cid,)) for cid in counter_ids]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - started
+        token = server.token("clerk")
+        asyncio.run(issue(server.port, args.tickets))
+        called, latencies, wall = asyncio.run(call_until_empty(server.port, token, counter_ids))
         rows = called_tickets(server.database_url)
 
     doubles = sum(1 for count in Tally(called).values() if count > 1)

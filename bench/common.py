@@ -3,6 +3,8 @@ machine they ran on."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import platform
 import socket
@@ -112,3 +114,66 @@ class ServerProcess:
         finally:
             database.dispose()
         return token
+
+
+class HttpConnection:
+    """One kept-alive HTTP/1.1 connection to 127.0.0.1 on asyncio.
+
+    Plain and small on purpose: the benchmarks share two cores with the
+    server they measure, and a full client library costs more per request
+    than the server's own work does.
+    """
+
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.headers = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def __aenter__(self) -> HttpConnection:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    def request_bytes(self, method: str, path: str, body: object = None) -> bytes:
+        """A request, to build once and send many times."""
+        content = b"" if body is None else json.dumps(body).encode()
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{self.headers}"
+            f"Content-Type: application/json\r\nContent-Length: {len(content)}\r\n\r\n"
+        )
+        return head.encode() + content
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        """Sends a request; returns the status and the body."""
+        assert self.reader is not None and self.writer is not None
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        length = 0
+        chunked = False
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+        if not chunked:
+            return status, await self.reader.readexactly(length)
+        body = b""
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+            chunk = await self.reader.readexactly(size + 2)
+            if size == 0:
+                return status, body
+            body += chunk[:-2]
+
+    async def post(self, path: str, body: object = None) -> tuple[int, object]:
+        status, content = await self.send(self.request_bytes("POST", path, body))
+        return status, json.loads(content) if content else None

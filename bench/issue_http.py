@@ -14,50 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import socket
 import time
 
-from common import ServerProcess, describe_ms, machine
+from common import HttpConnection, ServerProcess, describe_ms, machine
 
 TIME_LIMIT_S = 300
 SERVICES = ("HT", "DD", "KD", "LD")
-
-
-def request_bytes(port: int, service: str) -> bytes:
-    body = json.dumps({"service": service}).encode()
-    head = (
-        "POST /api/v1/tickets HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "\r\n"
-    )
-    return head.encode() + body
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    status = int(lines[0].split()[1])
-    length = 0
-    chunked = False
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"transfer-encoding" and b"chunked" in value.lower():
-            chunked = True
-    if not chunked:
-        return status, await reader.readexactly(length)
-    body = b""
-    while True:
-        size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-        chunk = await reader.readexactly(size + 2)
-        if size == 0:
-            return status, body
-        body += chunk[:-2]
 
 
 async def issue_all(port: int, clients: int, tickets: int) -> tuple[list[float], int, float]:
@@ -65,26 +27,24 @@ async def issue_all(port: int, clients: int, tickets: int) -> tuple[list[float],
     failures = 0
     per_client = tickets // clients
     deadline = time.monotonic() + TIME_LIMIT_S
-    requests = [request_bytes(port, service) for service in SERVICES]
 
     async def client(index: int) -> None:
         nonlocal failures
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
+        async with HttpConnection(port) as http:
+            requests = [
+                http.request_bytes("POST", "/api/v1/tickets", {"service": service})
+                for service in SERVICES
+            ]
             for n in range(per_client):
                 if time.monotonic() > deadline:
                     return
                 started = time.perf_counter()
-                writer.write(requests[(index + n) % len(requests)])
-                status, body = await read_response(reader)
+                status, body = await http.send(requests[(index + n) % len(requests)])
                 elapsed = time.perf_counter() - started
                 if status == 201 and b'"code"' in body:
                     latencies.append(elapsed)
                 else:
                     failures += 1
-        finally:
-            writer.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
