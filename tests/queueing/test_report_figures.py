@@ -370,3 +370,90 @@ def test_ratings_of_filtered_out_legs_are_not_counted(db, office, history):
         assert session.query(Rating).count() == 4
     assert summary(db, office, services=("KD",))["rating_distribution"]["4"] == 1
     assert summary(db, office, services=("KD",))["rating_count"] == 1
+
+
+def test_random_history_by_service_counter_and_hour_matches_plain_python(db, office, counters):
+    """Every group's counts and exact duration figures agree with a plain
+    computation from the rows, with cancellations counting against the level."""
+    rng = random.Random(7)
+    with db.read() as session:
+        services = {s.id: s for s in session.query(Service).filter_by(office_id=office.id)}
+        targets = {sid: s.target_wait_minutes * 60_000_000 for sid, s in services.items()}
+    counter_ids = [c.id for c in counters]
+    day = date(2026, 11, 23)
+
+    def build(session):
+        legs = []
+        for index in range(400):
+            issued = datetime(2026, 11, 23, 0, tzinfo=UTC) + timedelta(
+                microseconds=rng.randrange(10 * 3600 * 1_000_000)
+            )
+            is_cancelled = rng.random() < 0.15
+            called = issued + timedelta(microseconds=rng.randrange(40 * 60 * 1_000_000))
+            started = called + timedelta(microseconds=rng.randrange(60_000_000))
+            finished = started + timedelta(microseconds=rng.randrange(1, 900 * 1_000_000))
+            leg = Ticket(
+                office_id=office.id,
+                service_id=rng.choice(sorted(services)),
+                service_day=day,
+                sequence=index + 1,
+                number=index + 1,
+                code=f"R{index + 1:03d}",
+                state="cancelled" if is_cancelled else "done",
+                issued_at=issued,
+                queued_at=issued,
+                first_called_at=None if is_cancelled else called,
+                last_called_at=None if is_cancelled else called,
+                call_count=0 if is_cancelled else 1,
+                started_at=None if is_cancelled else started,
+                finished_at=None if is_cancelled else finished,
+                cancelled_at=called if is_cancelled else None,
+                counter_id=None if is_cancelled else rng.choice(counter_ids),
+            )
+            session.add(leg)
+            legs.append(leg)
+        session.flush()
+        return legs
+
+    legs = db.write(build)
+    with db.read() as session:
+        figures = reports.summary(session, office, day, day)
+
+    def micros(start, end):
+        return (end - start) // timedelta(microseconds=1)
+
+    def expected(group):
+        called = [t for t in group if t.first_called_at]
+        within = [micros(t.issued_at, t.first_called_at) <= targets[t.service_id] for t in called]
+        within += [
+            False
+            for t in group
+            if t.cancelled_at and micros(t.issued_at, t.cancelled_at) > targets[t.service_id]
+        ]
+        reference = _reference(called, targets) if called else None
+        return {
+            "legs": len(group),
+            "cancelled": sum(1 for t in group if t.state == "cancelled"),
+            "wait_s": reference["wait_s"] if reference else None,
+            "service_s": reference["service_s"] if reference else None,
+            "service_level": round(sum(within) / len(within), 4) if within else None,
+        }
+
+    def actual(row):
+        return {name: row[name] for name in ("legs", "cancelled", "service_level")} | {
+            name: row[name] if row[name]["count"] else None for name in ("wait_s", "service_s")
+        }
+
+    zone = ZoneInfo(office.timezone)
+    groupings = {
+        "by_service": ("service", lambda t: services[t.service_id].code),
+        "by_counter": ("counter", lambda t: t.counter_id),
+        "by_hour": ("hour", lambda t: t.issued_at.astimezone(zone).hour),
+    }
+    for table, (column, key_of) in groupings.items():
+        groups: dict = {}
+        for leg in legs:
+            groups.setdefault(key_of(leg), []).append(leg)
+        groups.pop(None, None)  # legs at no counter have no counter row
+        rows = {row[column]: actual(row) for row in figures[table]}
+        assert rows == {key: expected(group) for key, group in groups.items()}, table
