@@ -20,7 +20,8 @@ from collections import Counter as Tally
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_not, itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -223,6 +224,23 @@ def _pairs(offsets: list[tuple[datetime, int]]) -> Iterator[tuple[tuple[datetime
 STATE_INDEX = {state: index for index, state in enumerate(TICKET_STATES)}
 
 
+#: The legs of a cell share a service, counter, clerk and hour ("staff"
+#: cells) or a day and hour ("time" cells); each table of a report groups
+#: whole cells of one kind, so sums and counts are taken once per cell.
+STAFF = "staff"
+TIME = "time"
+CELL_COLUMNS = {STAFF: ("service", "counter", "clerk", "hour"), TIME: ("day", "hour")}
+#: The kind of cells a table groups and the key of a cell's legs.
+Grouping = tuple[str, Callable[[tuple[Any, ...]], Any]]
+SERVICE_OF: Grouping = (STAFF, itemgetter(0))
+COUNTER_OF: Grouping = (STAFF, itemgetter(1))
+CLERK_OF: Grouping = (STAFF, itemgetter(2))
+DAY_OF: Grouping = (TIME, itemgetter(0))
+HOUR_OF: Grouping = (TIME, itemgetter(1))
+WEEKDAY_HOUR_OF: Grouping = (TIME, lambda cell: (cell[0].weekday(), cell[1]))
+ALL_OF: Grouping = (TIME, lambda _cell: None)
+
+
 @dataclass(slots=True)
 class Facts:
     """The legs of a report as parallel columns, one entry per leg."""
@@ -247,17 +265,67 @@ class Facts:
     score: list[int | None] = field(default_factory=list)
     #: Legs sorted by each duration, computed once and shared by the groupings.
     _sorted: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict)
+    #: The cells of each kind (see :meth:`cells`) and what is known of each.
+    _cells: dict[str, tuple[list[tuple[Any, ...]], list[int]]] = field(default_factory=dict)
+    _cell_tally: dict[str, Tally[tuple[int, str, bool, bool, bool | None, int | None]]] = field(
+        default_factory=dict
+    )
+    _cell_sums: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    _cells_by_duration: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.service)
+
+    def cells(self, kind: str) -> tuple[list[tuple[Any, ...]], list[int]]:
+        """The distinct cells of a kind (:data:`CELL_COLUMNS`), and each leg's cell."""
+        if kind not in self._cells:
+            columns = [getattr(self, name) for name in CELL_COLUMNS[kind]]
+            keys = list(zip(*columns, strict=True))
+            index = {key: position for position, key in enumerate(dict.fromkeys(keys))}
+            self._cells[kind] = (list(index), list(map(index.__getitem__, keys)))
+        return self._cells[kind]
+
+    def cell_tally(self, kind: str) -> Tally[tuple[int, str, bool, bool, bool | None, int | None]]:
+        """Legs counted by cell, state, first leg, accuracy, within target and score."""
+        if kind not in self._cell_tally:
+            self._cell_tally[kind] = Tally(
+                zip(
+                    self.cells(kind)[1],
+                    self.state,
+                    self.is_first,
+                    self.is_accurate,
+                    self.within,
+                    self.score,
+                    strict=True,
+                )
+            )
+        return self._cell_tally[kind]
+
+    def cell_sums(self, kind: str, metric: str) -> list[int]:
+        """The sum of ``metric`` over each cell's legs, in microseconds."""
+        if (kind, metric) not in self._cell_sums:
+            sums = [0] * len(self.cells(kind)[0])
+            _order, values = self.by_duration(metric)
+            for cell, value in zip(self.cells_by_duration(kind, metric), values, strict=True):
+                sums[cell] += value
+            self._cell_sums[kind, metric] = sums
+        return self._cell_sums[kind, metric]
+
+    def cells_by_duration(self, kind: str, metric: str) -> list[int]:
+        """The cell of each value of :meth:`by_duration`."""
+        if (kind, metric) not in self._cells_by_duration:
+            order, _values = self.by_duration(metric)
+            cells_of_legs = self.cells(kind)[1]
+            self._cells_by_duration[kind, metric] = list(map(cells_of_legs.__getitem__, order))
+        return self._cells_by_duration[kind, metric]
 
     def by_duration(self, metric: str) -> tuple[list[int], list[int]]:
         """(leg indexes, values) of the legs that have ``metric``, by value."""
         if metric not in self._sorted:
             values: list[Any] = getattr(self, metric)
-            order = [index for index, value in enumerate(values) if value is not None]
+            order = list(compress(range(len(values)), map(is_not, values, repeat(None))))
             order.sort(key=values.__getitem__)
-            self._sorted[metric] = (order, [values[index] for index in order])
+            self._sorted[metric] = (order, list(map(values.__getitem__, order)))
         return self._sorted[metric]
 
 
@@ -377,13 +445,29 @@ def load_facts(
 
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
     """Linear interpolation between closest ranks (NumPy's default)."""
-    if len(sorted_values) == 1:
-        return sorted_values[0]
-    position = (len(sorted_values) - 1) * fraction
+    return _percentile_at(len(sorted_values), sorted_values.__getitem__, fraction)
+
+
+def _percentile_ranks(count: int, fraction: float) -> tuple[int, int, float]:
+    position = (count - 1) * fraction
     lower = int(position)
-    upper = min(lower + 1, len(sorted_values) - 1)
-    weight = position - lower
-    return sorted_values[lower] * (1 - weight) + sorted_values[upper] * weight
+    return lower, min(lower + 1, count - 1), position - lower
+
+
+def _percentile_at(count: int, at: Callable[[int], float], fraction: float) -> float:
+    """:func:`percentile` of ``count`` sorted values, the one of rank r being ``at(r)``."""
+    if count == 1:
+        return at(0)
+    lower, upper, weight = _percentile_ranks(count, fraction)
+    return at(lower) * (1 - weight) + at(upper) * weight
+
+
+def _needed_ranks(count: int) -> set[int]:
+    """The ranks (from 0) whose values make the median, p90 and max of ``count``."""
+    if not count:
+        return set()
+    lower, upper, _weight = _percentile_ranks(count, 0.9)
+    return {(count - 1) // 2, count // 2, lower, upper, count - 1}
 
 
 def _seconds(micros: float) -> float:
@@ -393,22 +477,77 @@ def _seconds(micros: float) -> float:
 def duration_figures(sorted_micros: Sequence[int]) -> dict[str, float | int | None]:
     """Mean, median, p90 and max of durations given sorted, in microseconds;
     the figures are seconds to the millisecond."""
-    count = len(sorted_micros)
+    return _duration_figures_at(len(sorted_micros), sum(sorted_micros), sorted_micros.__getitem__)
+
+
+def _duration_figures_at(
+    count: int, total: int, at: Callable[[int], int]
+) -> dict[str, float | int | None]:
+    """:func:`duration_figures` of ``count`` sorted durations summing to
+    ``total``, the one of rank r being ``at(r)``, asked only for
+    :func:`_needed_ranks`."""
     if not count:
         return {"count": 0, "mean": None, "median": None, "p90": None, "max": None}
     middle = count // 2
-    median = (
-        sorted_micros[middle]
-        if count % 2
-        else (sorted_micros[middle - 1] + sorted_micros[middle]) / 2
-    )
+    median = at(middle) if count % 2 else (at(middle - 1) + at(middle)) / 2
     return {
         "count": count,
-        "mean": _seconds(sum(sorted_micros) / count),
+        "mean": _seconds(total / count),
         "median": _seconds(median),
-        "p90": _seconds(percentile(sorted_micros, 0.9)),
-        "max": _seconds(sorted_micros[-1]),
+        "p90": _seconds(_percentile_at(count, at, 0.9)),
+        "max": _seconds(at(count - 1)),
     }
+
+
+#: Values per block when locating ranks among a table's groups (see below).
+RANK_BLOCK = 4096
+#: Groups a table may have for its groups to be marked one byte per value.
+MARKABLE_GROUPS = 256
+
+
+def _durations_by_cells(
+    facts: Facts, metric: str, grouping: Grouping
+) -> dict[Any, dict[str, float | int | None]] | None:
+    """The duration figures of each group of cells, or None when there are
+    too many groups to mark in bytes.
+
+    The values stay sorted once for the whole report: each is marked with
+    its group in a byte string, in which a group's k-th value is its k-th
+    mark. Counting marks block by block finds the block holding a rank, and
+    a few ``find`` calls the value, so no group's values are ever copied.
+    Sums come from the cells.
+    """
+    kind, key_of = grouping
+    cells = facts.cells(kind)[0]
+    keys = list(dict.fromkeys(map(key_of, cells)))
+    if len(keys) > MARKABLE_GROUPS:
+        return None
+    group = {key: index for index, key in enumerate(keys)}
+    group_of_cell = bytes(group[key_of(cell)] for cell in cells)
+    totals = [0] * len(keys)
+    for cell, total in enumerate(facts.cell_sums(kind, metric)):
+        totals[group_of_cell[cell]] += total
+    _order, values = facts.by_duration(metric)
+    marks = bytes(map(group_of_cell.__getitem__, facts.cells_by_duration(kind, metric)))
+    starts = range(0, len(marks), RANK_BLOCK)
+    result: dict[Any, dict[str, float | int | None]] = {}
+    for index, key in enumerate(keys):
+        mark = bytes((index,))
+        per_block = [marks.count(mark, start, start + RANK_BLOCK) for start in starts]
+        count = sum(per_block)
+        at: dict[int, int] = {}
+        before = 0  # this group's values in the blocks already passed
+        block = 0
+        for rank in sorted(_needed_ranks(count)):
+            while before + per_block[block] <= rank:
+                before += per_block[block]
+                block += 1
+            position = block * RANK_BLOCK - 1
+            for _ in range(rank - before + 1):
+                position = marks.find(mark, position + 1)
+            at[rank] = values[position]
+        result[key] = _duration_figures_at(count, totals[index], at.__getitem__)
+    return result
 
 
 def _distribute(
@@ -429,21 +568,30 @@ def _figures_by(
     facts: Facts,
     keys: Sequence[Hashable] | None,
     metrics: Sequence[tuple[str, str]] = DURATIONS,
+    *,
+    grouping: Grouping = ALL_OF,
 ) -> dict[Any, dict[str, Any]]:
-    """Every figure of each group of legs sharing a key (None: all together)."""
-    if keys is None:
-        keys = [None] * len(facts)
-    tallies: Tally[tuple[Any, str, bool, bool, bool | None, int | None]] = Tally(
-        zip(
-            keys,
-            facts.state,
-            facts.is_first,
-            facts.is_accurate,
-            facts.within,
-            facts.score,
-            strict=True,
+    """Every figure of each group of legs sharing a key: ``keys`` has one per
+    leg, or (``keys`` None) ``grouping`` gives the key of each cell's legs."""
+    tallies: Tally[tuple[Any, str, bool, bool, bool | None, int | None]] = Tally()
+    kind, key_of = grouping
+    if keys is not None:
+        tallies.update(
+            zip(
+                keys,
+                facts.state,
+                facts.is_first,
+                facts.is_accurate,
+                facts.within,
+                facts.score,
+                strict=True,
+            )
         )
-    )
+    else:
+        cell_keys = list(map(key_of, facts.cells(kind)[0]))
+        for profile, count in facts.cell_tally(kind).items():
+            cell, state, is_first, is_accurate, within, score = profile
+            tallies[cell_keys[cell], state, is_first, is_accurate, within, score] += count
     result: dict[Any, dict[str, Any]] = {}
     for (key, state, is_first, is_accurate, within, score), count in tallies.items():
         figures = result.get(key)
@@ -472,11 +620,17 @@ def _figures_by(
             figures["rating_distribution"][str(score)] += count
     for name, metric in metrics:
         order, values = facts.by_duration(metric)
-        groups = (
-            {None: values}
-            if len(result) == 1 and None in result
-            else _distribute(keys, order, values)
-        )
+        if len(result) == 1 and None in result:
+            result[None][name] = duration_figures(values)
+            continue
+        grouped = None if keys is not None else _durations_by_cells(facts, metric, grouping)
+        if grouped is not None:
+            for key, figures in result.items():
+                figures[name] = grouped.get(key) or duration_figures(())
+            continue
+        if keys is None:  # groups too many to mark: every leg's key
+            keys = list(map(cell_keys.__getitem__, facts.cells(kind)[1]))
+        groups = _distribute(keys, order, values)
         for key, figures in result.items():
             figures[name] = duration_figures(groups.get(key, ()))
     for figures in result.values():
@@ -486,6 +640,16 @@ def _figures_by(
 
 def grouped_figures(facts: Facts, keys: Sequence[Hashable]) -> dict[Any, dict[str, Any]]:
     """Every figure of each group of legs sharing a key (one key per leg)."""
+    own_columns = {
+        id(facts.service): SERVICE_OF,
+        id(facts.counter): COUNTER_OF,
+        id(facts.clerk): CLERK_OF,
+        id(facts.day): DAY_OF,
+        id(facts.hour): HOUR_OF,
+    }
+    grouping = own_columns.get(id(keys))
+    if grouping is not None:
+        return _figures_by(facts, None, grouping=grouping)
     return _figures_by(facts, keys)
 
 
@@ -551,13 +715,13 @@ def figures(facts: Facts) -> dict[str, Any]:
 
 def _rows(
     facts: Facts,
-    keys: Sequence[Hashable],
+    grouping: Grouping,
     describe: Callable[[Any], dict[str, Any]],
     *,
     order: Callable[[Any], Any] = lambda key: (key is None, key),
     metrics: Sequence[tuple[str, str]] = DURATIONS,
 ) -> list[dict[str, Any]]:
-    grouped = _figures_by(facts, keys, metrics)
+    grouped = _figures_by(facts, None, metrics, grouping=grouping)
     return [{**describe(key), **grouped[key]} for key in sorted(grouped, key=order)]
 
 
@@ -592,7 +756,7 @@ def by_service(facts: Facts, names: dict[str, dict[int, Any]]) -> list[dict[str,
     services = names["services"]
     return _rows(
         facts,
-        facts.service,
+        SERVICE_OF,
         lambda key: {
             "service": services[key].code,
             "name": services[key].name,
@@ -607,7 +771,7 @@ def by_counter(facts: Facts, names: dict[str, dict[int, Any]]) -> list[dict[str,
     counters = names["counters"]
     rows = _rows(
         facts,
-        facts.counter,
+        COUNTER_OF,
         lambda key: {
             "counter": key,
             "number": counters[key].number if key in counters else None,
@@ -622,7 +786,7 @@ def by_clerk(facts: Facts, names: dict[str, dict[int, Any]]) -> list[dict[str, A
     clerks = names["clerks"]
     rows = _rows(
         facts,
-        facts.clerk,
+        CLERK_OF,
         lambda key: {"clerk": key, "name": clerks.get(key, "")},
         order=lambda key: (key is None, str(clerks.get(key, "")).lower(), key),
     )
@@ -630,18 +794,16 @@ def by_clerk(facts: Facts, names: dict[str, dict[int, Any]]) -> list[dict[str, A
 
 
 def by_hour(facts: Facts) -> list[dict[str, Any]]:
-    return _rows(facts, facts.hour, lambda key: {"hour": key})
+    return _rows(facts, HOUR_OF, lambda key: {"hour": key})
 
 
 def by_day(facts: Facts) -> list[dict[str, Any]]:
-    return _rows(facts, facts.day, lambda key: {"day": key.isoformat()})
+    return _rows(facts, DAY_OF, lambda key: {"day": key.isoformat()})
 
 
 def heatmap(facts: Facts) -> dict[str, Any]:
     """Arrivals (tickets issued) and waits by weekday (0 = Monday) and hour."""
-    weekdays = {day: day.weekday() for day in set(facts.day)}
-    keys = [(weekdays[day], hour) for day, hour in zip(facts.day, facts.hour, strict=True)]
-    grouped = _figures_by(facts, keys, (("wait_s", "wait"),))
+    grouped = _figures_by(facts, None, (("wait_s", "wait"),), grouping=WEEKDAY_HOUR_OF)
     hours = sorted({hour for _weekday, hour in grouped})
     cells = [
         {
