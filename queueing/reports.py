@@ -138,16 +138,47 @@ def _filter_conditions(
 # -- durations in SQL --------------------------------------------------------------
 
 
-def _micros_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
+#: SQLite from which ``unixepoch`` exists.
+UNIXEPOCH_SQLITE = (3, 38, 0)
+
+
+def _whole_seconds(stamp: Any) -> ColumnElement[int]:
+    """The Unix time of a SQLite timestamp's whole second.
+
+    ``unixepoch`` reads the fraction rounded to the millisecond, so from
+    .9995 on it may give the next second; its seconds digits then differ
+    from the text's, and one is taken off. Only such rare stamps pay for
+    the check.
+    """
+    return func.unixepoch(stamp) - case(
+        (
+            func.substr(stamp, 21) >= "999500",
+            case(
+                (func.unixepoch(stamp) % 60 != cast(func.substr(stamp, 18, 2), Integer), 1),
+                else_=0,
+            ),
+        ),
+        else_=0,
+    )
+
+
+def _micros_between(
+    dialect: str, start: Any, end: Any, has_unixepoch: bool = False
+) -> ColumnElement[int]:
     """Whole microseconds from ``start`` to ``end``, computed by the database.
 
     PostgreSQL subtracts timestamps exactly. SQLite keeps them as text
-    ("YYYY-MM-DD HH:MM:SS.ffffff"): whole seconds come from ``julianday`` of
-    the part before the fraction (exact once rounded: its error is a few
+    ("YYYY-MM-DD HH:MM:SS.ffffff"): whole seconds come from ``unixepoch``
+    (see :func:`_whole_seconds`) or, before SQLite 3.38, from ``julianday``
+    of the part before the fraction (exact once rounded: its error is a few
     microseconds of a day), the microseconds from the digits after it.
     """
     if dialect == "postgresql":
         return cast(func.round(extract("epoch", end - start) * MICROS), BigInteger)
+    if has_unixepoch:
+        return (_whole_seconds(end) - _whole_seconds(start)) * MICROS + (
+            func.substr(end, 21, 6) - func.substr(start, 21, 6)
+        )
     seconds = cast(
         func.round(
             (func.julianday(func.substr(end, 1, 19)) - func.julianday(func.substr(start, 1, 19)))
@@ -222,6 +253,23 @@ def _pairs(offsets: list[tuple[datetime, int]]) -> Iterator[tuple[tuple[datetime
 
 #: Compact codes of the states, so that counting stays cheap.
 STATE_INDEX = {state: index for index, state in enumerate(TICKET_STATES)}
+#: A leg's profile packs, from the lowest bits: its state's index (3 bits),
+#: whether it is a first leg, whether its times are accurate, whether it was
+#: called within target (0: does not count, 1: no, 2: yes) and its score (0:
+#: none). Legs are counted by profile: one small number per leg to read.
+FIRST_BIT, ACCURATE_BIT, WITHIN_SHIFT, SCORE_SHIFT = 8, 16, 5, 7
+
+
+def _unpack(profile: int) -> tuple[str, bool, bool, bool | None, int | None]:
+    """(state, is first leg, is accurate, within target, score) of a profile."""
+    within = (profile >> WITHIN_SHIFT) & 3
+    return (
+        TICKET_STATES[profile & 7],
+        bool(profile & FIRST_BIT),
+        bool(profile & ACCURATE_BIT),
+        None if within == 0 else within == 2,
+        (profile >> SCORE_SHIFT) or None,
+    )
 
 
 #: The legs of a cell share a service, counter, clerk and hour ("staff"
@@ -253,23 +301,17 @@ class Facts:
     clerk: list[int | None] = field(default_factory=list)
     day: list[date] = field(default_factory=list)
     hour: list[int] = field(default_factory=list)
-    state: list[str] = field(default_factory=list)
-    is_first: list[bool] = field(default_factory=list)
-    is_accurate: list[bool] = field(default_factory=list)
+    #: What is counted of each leg, packed in a small number (see :func:`_profile`).
+    profile: list[int] = field(default_factory=list)
     #: Microseconds, None where the figure does not apply (or is inaccurate).
     wait: list[int | None] = field(default_factory=list)
     walk: list[int | None] = field(default_factory=list)
     service_time: list[int | None] = field(default_factory=list)
-    #: Called within the service's target (None: does not count).
-    within: list[bool | None] = field(default_factory=list)
-    score: list[int | None] = field(default_factory=list)
     #: Legs sorted by each duration, computed once and shared by the groupings.
     _sorted: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict)
     #: The cells of each kind (see :meth:`cells`) and what is known of each.
     _cells: dict[str, tuple[list[tuple[Any, ...]], list[int]]] = field(default_factory=dict)
-    _cell_tally: dict[str, Tally[tuple[int, str, bool, bool, bool | None, int | None]]] = field(
-        default_factory=dict
-    )
+    _cell_tally: dict[str, Tally[tuple[int, int]]] = field(default_factory=dict)
     _cell_sums: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     _cells_by_duration: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
@@ -285,20 +327,10 @@ class Facts:
             self._cells[kind] = (list(index), list(map(index.__getitem__, keys)))
         return self._cells[kind]
 
-    def cell_tally(self, kind: str) -> Tally[tuple[int, str, bool, bool, bool | None, int | None]]:
-        """Legs counted by cell, state, first leg, accuracy, within target and score."""
+    def cell_tally(self, kind: str) -> Tally[tuple[int, int]]:
+        """Legs counted by cell and profile."""
         if kind not in self._cell_tally:
-            self._cell_tally[kind] = Tally(
-                zip(
-                    self.cells(kind)[1],
-                    self.state,
-                    self.is_first,
-                    self.is_accurate,
-                    self.within,
-                    self.score,
-                    strict=True,
-                )
-            )
+            self._cell_tally[kind] = Tally(zip(self.cells(kind)[1], self.profile, strict=True))
         return self._cell_tally[kind]
 
     def cell_sums(self, kind: str, metric: str) -> list[int]:
@@ -341,16 +373,21 @@ def load_facts(
 ) -> Facts:
     """Read the legs of the office's days ``date_from`` to ``date_to`` (both
     included, in the office's timezone) that pass ``filters``."""
-    dialect = session.get_bind().dialect.name
+    bind_dialect = session.get_bind().dialect
+    dialect = bind_dialect.name
+    sqlite_version = getattr(bind_dialect.dbapi, "sqlite_version_info", (0,))
+    has_unixepoch = dialect == "sqlite" and sqlite_version >= UNIXEPOCH_SQLITE
+
+    def micros_between(start: Any, end: Any) -> ColumnElement[int]:
+        return _micros_between(dialect, start, end, has_unixepoch)
+
     accurate = Ticket.is_time_accurate.is_(True)
     called = Ticket.first_called_at.is_not(None)
-    wait = case(
-        (and_(accurate, called), _micros_between(dialect, Ticket.issued_at, Ticket.first_called_at))
-    )
+    wait = case((and_(accurate, called), micros_between(Ticket.issued_at, Ticket.first_called_at)))
     walk = case(
         (
             and_(accurate, called, Ticket.started_at.is_not(None)),
-            _micros_between(dialect, Ticket.first_called_at, Ticket.started_at),
+            micros_between(Ticket.first_called_at, Ticket.started_at),
         )
     )
     service_time = case(
@@ -361,7 +398,7 @@ def load_facts(
                 Ticket.started_at.is_not(None),
                 Ticket.finished_at.is_not(None),
             ),
-            _micros_between(dialect, Ticket.started_at, Ticket.finished_at),
+            micros_between(Ticket.started_at, Ticket.finished_at),
         )
     )
     # How long a ticket cancelled before its call had waited: past the
@@ -374,32 +411,30 @@ def load_facts(
                 Ticket.first_called_at.is_(None),
                 Ticket.cancelled_at.is_not(None),
             ),
-            _micros_between(dialect, Ticket.issued_at, Ticket.cancelled_at),
+            micros_between(Ticket.issued_at, Ticket.cancelled_at),
         )
     )
-    # Called within the service's target; a ticket cancelled before its call
-    # after waiting past the target counts against it too.
-    target = cast(Service.target_wait_minutes, BigInteger) * (60 * MICROS)
-    within = case(
-        (wait.is_not(None), case((wait <= target, 1), else_=0)),
-        (gave_up > target, 0),
-    )
-    statement = (
+    legs = (
         select(
             Ticket.service_id,
             Ticket.counter_id,
             Ticket.clerk_id,
             # Read as the database's own text (SQLite) or date (PostgreSQL):
             # a few hundred distinct days are parsed once each below.
-            Ticket.service_day.cast(String) if dialect == "sqlite" else Ticket.service_day,
-            _local_hour(dialect, office.timezone, Ticket.issued_at, date_from, date_to),
+            (Ticket.service_day.cast(String) if dialect == "sqlite" else Ticket.service_day).label(
+                "day"
+            ),
+            _local_hour(dialect, office.timezone, Ticket.issued_at, date_from, date_to).label(
+                "hour"
+            ),
             Ticket.state,
-            Ticket.parent_id.is_(None),
+            Ticket.parent_id.is_(None).label("is_first"),
             Ticket.is_time_accurate,
-            wait,
-            walk,
-            service_time,
-            within,
+            wait.label("wait"),
+            walk.label("walk"),
+            service_time.label("service_time"),
+            gave_up.label("gave_up"),
+            (cast(Service.target_wait_minutes, BigInteger) * (60 * MICROS)).label("target"),
             Rating.score,
         )
         .join(Service, Service.id == Ticket.service_id)
@@ -410,6 +445,35 @@ def load_facts(
             Ticket.service_day <= date_to,
             *_filter_conditions(session, office, filters),
         )
+        # Materialized, so that each duration is computed once: the service
+        # level below reads the wait again.
+        .cte("legs")
+        .prefix_with("MATERIALIZED")
+    )
+    # Called within the service's target; a ticket cancelled before its call
+    # after waiting past the target counts against it too.
+    within = case(
+        (legs.c.wait.is_not(None), case((legs.c.wait <= legs.c.target, 2), else_=1)),
+        (legs.c.gave_up > legs.c.target, 1),
+        else_=0,
+    )
+    profile = (
+        case(STATE_INDEX, value=legs.c.state)
+        + case((legs.c.is_first, FIRST_BIT), else_=0)
+        + case((legs.c.is_time_accurate, ACCURATE_BIT), else_=0)
+        + within * (1 << WITHIN_SHIFT)
+        + func.coalesce(legs.c.score, 0) * (1 << SCORE_SHIFT)
+    )
+    statement = select(
+        legs.c.service_id,
+        legs.c.counter_id,
+        legs.c.clerk_id,
+        legs.c.day,
+        legs.c.hour,
+        profile,
+        legs.c.wait,
+        legs.c.walk,
+        legs.c.service_time,
     )
     facts = Facts(office=office, date_from=date_from, date_to=date_to)
     days: dict[Any, date] = {}
@@ -429,14 +493,10 @@ def load_facts(
     facts.day = [days[raw] for raw in columns[3]]
     # The drivers hand back whole numbers for the hour and the microseconds.
     facts.hour = list(columns[4])
-    facts.state = list(columns[5])
-    facts.is_first = list(columns[6])
-    facts.is_accurate = list(columns[7])
-    facts.wait = list(columns[8])
-    facts.walk = list(columns[9])
-    facts.service_time = list(columns[10])
-    facts.within = [None if within is None else bool(within) for within in columns[11]]
-    facts.score = list(columns[12])
+    facts.profile = list(columns[5])
+    facts.wait = list(columns[6])
+    facts.walk = list(columns[7])
+    facts.service_time = list(columns[8])
     return facts
 
 
@@ -573,27 +633,17 @@ def _figures_by(
 ) -> dict[Any, dict[str, Any]]:
     """Every figure of each group of legs sharing a key: ``keys`` has one per
     leg, or (``keys`` None) ``grouping`` gives the key of each cell's legs."""
-    tallies: Tally[tuple[Any, str, bool, bool, bool | None, int | None]] = Tally()
+    tallies: Tally[tuple[Any, int]] = Tally()
     kind, key_of = grouping
     if keys is not None:
-        tallies.update(
-            zip(
-                keys,
-                facts.state,
-                facts.is_first,
-                facts.is_accurate,
-                facts.within,
-                facts.score,
-                strict=True,
-            )
-        )
+        tallies.update(zip(keys, facts.profile, strict=True))
     else:
         cell_keys = list(map(key_of, facts.cells(kind)[0]))
-        for profile, count in facts.cell_tally(kind).items():
-            cell, state, is_first, is_accurate, within, score = profile
-            tallies[cell_keys[cell], state, is_first, is_accurate, within, score] += count
+        for (cell, profile), count in facts.cell_tally(kind).items():
+            tallies[cell_keys[cell], profile] += count
     result: dict[Any, dict[str, Any]] = {}
-    for (key, state, is_first, is_accurate, within, score), count in tallies.items():
+    for (key, profile), count in tallies.items():
+        state, is_first, is_accurate, within, score = _unpack(profile)
         figures = result.get(key)
         if figures is None:
             figures = result[key] = _empty_figures()

@@ -457,3 +457,45 @@ def test_random_history_by_service_counter_and_hour_matches_plain_python(db, off
         groups.pop(None, None)  # legs at no counter have no counter row
         rows = {row[column]: actual(row) for row in figures[table]}
         assert rows == {key: expected(group) for key, group in groups.items()}, table
+
+
+def test_durations_are_exact_when_a_fraction_rounds_up_to_the_next_second(db, office):
+    """Stamps from .9995 s on are the ones a millisecond clock would round up."""
+    issued = datetime(2026, 11, 23, 2, 0, 59, 999_500, tzinfo=UTC)
+    called = datetime(2026, 11, 23, 2, 10, 0, 999_999, tzinfo=UTC)
+    started = datetime(2026, 11, 23, 2, 10, 5, 0, tzinfo=UTC)
+    finished = datetime(2026, 11, 23, 2, 12, 59, 999_700, tzinfo=UTC)
+
+    def build(session):
+        service = session.query(Service).filter_by(office_id=office.id, code="HT").one()
+        session.add(
+            Ticket(
+                office_id=office.id,
+                service_id=service.id,
+                service_day=MONDAY,
+                sequence=1,
+                number=1,
+                code="A001",
+                state="done",
+                issued_at=issued,
+                queued_at=issued,
+                first_called_at=called,
+                last_called_at=called,
+                call_count=1,
+                started_at=started,
+                finished_at=finished,
+            )
+        )
+
+    db.write(build)
+    figures = summary(db, office, MONDAY, MONDAY)
+    assert figures["wait_s"]["max"] == 541.0  # 541.000499 s
+    assert figures["walk_s"]["max"] == 4.0  # 4.000001 s
+    assert figures["service_s"]["max"] == 175.0  # 174.9997 s
+    with db.read() as session:
+        facts = reports.load_facts(session, office, MONDAY, MONDAY)
+    assert (facts.wait, facts.walk, facts.service_time) == (
+        [541_000_499],
+        [4_000_001],
+        [174_999_700],
+    )
