@@ -345,7 +345,8 @@ def _paths() -> dict[str, Any]:
                     "Public and rate limited per client address (not with a token). An "
                     "Idempotency-Key header makes a retry return the same ticket, with 200. "
                     'With "print": true the ticket is also printed; a printer fault never '
-                    'stops the ticket ("printed": false with "print_error").'
+                    'stops the ticket ("printed": false with "print_error"). A retry prints '
+                    "again only if the first print failed."
                 ),
                 "tags": ["tickets"],
                 "security": [{}, {"bearer": []}],

@@ -152,7 +152,12 @@ def issue_ticket() -> tuple[Response, int]:
 
     payload, created = write(work)
     if wants_print:
-        payload.update(printing_jobs.print_issued_ticket(payload, kiosk_id, actor, language))
+        if created or not printing_jobs.was_printed(payload["id"]):
+            payload.update(printing_jobs.print_issued_ticket(payload, kiosk_id, actor, language))
+        else:
+            # A retry of a request whose ticket came out of the printer:
+            # a second slip with the same number would only confuse.
+            payload["printed"] = True
     return jsonify(payload), 201 if created else 200
 
 

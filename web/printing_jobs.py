@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import printing
 from queueing import operations
 from queueing.errors import Invalid
-from queueing.models import Kiosk
+from queueing.models import Event, Kiosk
 from queueing.operations import Actor
 
 from .context import database, now, write
@@ -26,6 +27,15 @@ def printer_for(kiosk_id: int | None) -> tuple[str, int]:
         if kiosk is None:
             return default, printing.PAPER_80_MM_DOTS
         return kiosk.printer_url or default, kiosk.paper_width_dots
+
+
+def was_printed(ticket_id: int) -> bool:
+    """Whether a print job of the ticket has succeeded."""
+    with database().read() as session:
+        printed = session.scalar(
+            select(Event.id).where(Event.ticket_id == ticket_id, Event.kind == "printed").limit(1)
+        )
+        return printed is not None
 
 
 def find_kiosk(session: Session, kiosk_id: int, office_id: int) -> Kiosk:

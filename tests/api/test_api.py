@@ -454,6 +454,41 @@ def test_issue_with_print_on_a_kiosk_printer_sends_the_job(client, app_db, tmp_p
     assert kinds[-2:] == ["issued", "printed"]
 
 
+def test_a_retried_print_request_prints_only_what_did_not_print(client, app_db, tmp_path):
+    """A kiosk retrying a tap (same Idempotency-Key) gets its ticket again;
+    it is printed again only if the first job failed."""
+    from queueing.models import Event, Kiosk
+
+    printer = tmp_path / "printer.bin"
+
+    def use_printer(url):
+        def work(session):
+            kiosk = session.query(Kiosk).one()
+            kiosk.printer_url = url
+            return kiosk.id
+
+        return app_db.write(work)
+
+    def print_events():
+        with app_db.read() as session:
+            return [e.kind for e in session.query(Event).order_by(Event.id) if "print" in e.kind]
+
+    kiosk_id = use_printer(f"file://{tmp_path / 'missing-folder' / 'printer.bin'}")
+    body = {"service": "HT", "print": True, "kiosk": kiosk_id}
+    first = client.post("/api/v1/tickets", json=body, headers={"Idempotency-Key": "tap-1"})
+    assert (first.status_code, first.get_json()["printed"]) == (201, False)
+    use_printer(f"file://{printer}")
+    retry = client.post("/api/v1/tickets", json=body, headers={"Idempotency-Key": "tap-1"})
+    assert (retry.status_code, retry.get_json()["printed"]) == (200, True)
+    assert retry.get_json()["id"] == first.get_json()["id"]
+    assert printer.read_bytes().startswith(b"\x1b@")
+    printer.unlink()
+    again = client.post("/api/v1/tickets", json=body, headers={"Idempotency-Key": "tap-1"})
+    assert (again.status_code, again.get_json()["printed"]) == (200, True)
+    assert not printer.exists()
+    assert print_events() == ["print_failed", "printed"]
+
+
 def test_issue_on_an_unknown_kiosk_is_422_and_issues_nothing(client):
     response = client.post("/api/v1/tickets", json={"service": "HT", "print": True, "kiosk": 99})
     assert (response.status_code, error_code(response)) == (422, "unknown_kiosk")
