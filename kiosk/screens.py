@@ -14,9 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queueing import rules
-from queueing.models import TRANSFERRED, NumberCounter, Office, Service, Ticket
-from queueing.operations import issuing_closed_reason
-from queueing.queries import QueueView, StatusUrl, active_services, iso
+from queueing.models import TRANSFERRED, Office, Service, Ticket
+from queueing.queries import QueueView, StatusUrl, active_services, iso, service_closed_reason
 
 from . import texts
 
@@ -59,39 +58,6 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def used_up_services(
-    session: Session, office: Office, services: list[Service], now: datetime
-) -> dict[int, str]:
-    """Services whose numbers for today are used up: service id -> reason.
-
-    The service payload of the API reports hours and holidays only; a cap
-    is found out when issuing fails, which is too late for a citizen who
-    has already tapped. Issuing's own counter (one row per service and
-    day, rolled back when an issue fails) says how many were handed out.
-    """
-    day = rules.service_day(now, office.timezone)
-    issued = dict(
-        session.execute(
-            select(NumberCounter.service_id, NumberCounter.last_sequence).where(
-                NumberCounter.office_id == office.id, NumberCounter.service_day == day
-            )
-        ).all()
-    )
-    used_up = {}
-    for service in services:
-        count = int(issued.get(service.id, 0))
-        if service.daily_cap is not None and count >= service.daily_cap:
-            used_up[service.id] = "daily_cap_reached"
-        elif (
-            rules.number_for_sequence(
-                count + 1, service.number_start, service.number_end, service.is_number_wrapping
-            )
-            is None
-        ):
-            used_up[service.id] = "numbers_exhausted"
-    return used_up
-
-
 def kiosk_groups(
     session: Session, office: Office, now: datetime, language: str
 ) -> list[ServiceGroup]:
@@ -99,7 +65,6 @@ def kiosk_groups(
     name; a group stands where its first service stands."""
     view = QueueView(session, office, now)
     services = active_services(session, office.id)
-    used_up = used_up_services(session, office, services, now)
     groups: dict[str, ServiceGroup] = {}
     for service in services:
         group_name = _localised(service.group_name_en, service.group_name, language)
@@ -111,9 +76,7 @@ def kiosk_groups(
                 description=_localised(service.description_en, service.description, language),
                 documents=_lines(_localised(service.documents_en, service.documents, language)),
                 waiting=view.figures(service.id).waiting,
-                closed_reason=(
-                    issuing_closed_reason(office, service, now) or used_up.get(service.id)
-                ),
+                closed_reason=service_closed_reason(view, service),
             )
         )
     return list(groups.values())

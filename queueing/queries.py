@@ -25,6 +25,7 @@ from .models import (
     Counter,
     CounterService,
     Event,
+    NumberCounter,
     Office,
     Rating,
     Service,
@@ -56,6 +57,8 @@ class ServiceFigures:
     #: Tickets waiting in the service's line (legs reserved for a counter
     #: are in that counter's line instead).
     waiting: int
+    #: Numbers the service has handed out today.
+    issued_today: int = 0
 
 
 def _is_priority(column: Any) -> Any:
@@ -74,13 +77,19 @@ class QueueView:
 
     def figures(self, service_id: int) -> ServiceFigures:
         if service_id not in self._figures:
-            waiting, open_counters = self.session.execute(
-                _WAITING_AND_OPEN_COUNTERS, {"office_id": self.office.id, "service_id": service_id}
+            waiting, open_counters, issued_today = self.session.execute(
+                _SERVICE_COUNTS,
+                {
+                    "office_id": self.office.id,
+                    "service_id": service_id,
+                    "day": rules.service_day(self.now, self.office.timezone),
+                },
             ).one()
             self._figures[service_id] = ServiceFigures(
                 service_seconds=self._smoothed_service_seconds(service_id),
                 open_counters=int(open_counters or 0),
                 waiting=int(waiting or 0),
+                issued_today=int(issued_today or 0),
             )
         return self._figures[service_id]
 
@@ -169,11 +178,19 @@ def _line_conditions(*, reserved: bool) -> list[Any]:
 _LINE = select(Ticket.id, Ticket.priority, Ticket.is_queue_head, Ticket.queued_at).where(
     *_line_conditions(reserved=False)
 )
-_WAITING_AND_OPEN_COUNTERS = select(
+#: A service's line length, open counters and numbers handed out today.
+_SERVICE_COUNTS = select(
     select(func.count(Ticket.id)).where(*_line_conditions(reserved=False)).scalar_subquery(),
     select(func.count(Counter.id))
     .join(CounterService, CounterService.counter_id == Counter.id)
     .where(CounterService.service_id == bindparam("service_id"), Counter.state == COUNTER_OPEN)
+    .scalar_subquery(),
+    select(NumberCounter.last_sequence)
+    .where(
+        NumberCounter.office_id == bindparam("office_id"),
+        NumberCounter.service_id == bindparam("service_id"),
+        NumberCounter.service_day == bindparam("day"),
+    )
     .scalar_subquery(),
 )
 _RECENT_SERVICE_TIMES = (
@@ -255,12 +272,25 @@ def ticket_payload(
     }
 
 
-def service_payload(view: QueueView, service: Service) -> dict[str, Any]:
+def service_closed_reason(view: QueueView, service: Service) -> str | None:
+    """Why the service issues no ticket now (hours, holidays, an inactive
+    service, or today's numbers used up), or None while it issues."""
     from .operations import issuing_closed_reason
 
     figures = view.figures(service.id)
+    return issuing_closed_reason(view.office, service, view.now) or rules.numbering_closed_reason(
+        figures.issued_today,
+        service.daily_cap,
+        service.number_start,
+        service.number_end,
+        service.is_number_wrapping,
+    )
+
+
+def service_payload(view: QueueView, service: Service) -> dict[str, Any]:
+    figures = view.figures(service.id)
     waiting = figures.waiting
-    closed_reason = issuing_closed_reason(view.office, service, view.now)
+    closed_reason = service_closed_reason(view, service)
     return {
         "code": service.code,
         "name": service.name,

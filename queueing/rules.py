@@ -124,6 +124,17 @@ def number_for_sequence(sequence: int, start: int, end: int, is_wrapping: bool) 
     return start + (sequence - 1) % span
 
 
+def numbering_closed_reason(
+    issued_today: int, daily_cap: int | None, start: int, end: int, is_wrapping: bool
+) -> str | None:
+    """Why a service can issue no more numbers today, after ``issued_today``."""
+    if daily_cap is not None and issued_today >= daily_cap:
+        return "daily_cap_reached"
+    if number_for_sequence(issued_today + 1, start, end, is_wrapping) is None:
+        return "numbers_exhausted"
+    return None
+
+
 def ticket_code(prefix: str, number: int, end: int) -> str:
     """The code as printed: the prefix and the number padded to the range."""
     width = len(str(end))

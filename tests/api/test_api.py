@@ -489,6 +489,41 @@ def test_a_retried_print_request_prints_only_what_did_not_print(client, app_db, 
     assert print_events() == ["print_failed", "printed"]
 
 
+@pytest.mark.parametrize(
+    ("settings", "reason"),
+    [
+        ({"daily_cap": 2}, "daily_cap_reached"),
+        ({"number_start": 1, "number_end": 2, "is_number_wrapping": False}, "numbers_exhausted"),
+    ],
+)
+def test_a_service_out_of_numbers_today_says_so_before_anyone_taps(
+    client, app_db, settings, reason
+):
+    """Kiosks and integrations read the closed state from the service
+    itself, not from a failed tap."""
+    from queueing.models import Service
+
+    def limit(session):
+        service = session.query(Service).filter_by(code="DD").one()
+        for name, value in settings.items():
+            setattr(service, name, value)
+
+    app_db.write(limit)
+
+    def dd():
+        services = client.get("/api/v1/services").get_json()["services"]
+        return next(s for s in services if s["code"] == "DD")
+
+    for _ in range(2):
+        assert (dd()["is_issuing"], dd()["closed_reason"]) == (True, None)
+        assert client.post("/api/v1/tickets", json={"service": "DD"}).status_code == 201
+    assert (dd()["is_issuing"], dd()["closed_reason"]) == (False, reason)
+    refused = client.post("/api/v1/tickets", json={"service": "DD"})
+    assert (refused.status_code, error_code(refused)) == (409, reason)
+    state = client.get("/api/v1/queue").get_json()
+    assert next(s for s in state["services"] if s["code"] == "DD")["closed_reason"] == reason
+
+
 def test_issue_on_an_unknown_kiosk_is_422_and_issues_nothing(client):
     response = client.post("/api/v1/tickets", json={"service": "HT", "print": True, "kiosk": 99})
     assert (response.status_code, error_code(response)) == (422, "unknown_kiosk")
