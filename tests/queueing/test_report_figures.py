@@ -306,6 +306,27 @@ def _reference(legs, targets):
     }
 
 
+def served_leg(office_id, service_id, day, sequence, times):
+    """A served leg with the given (issued, called, started, finished)."""
+    issued, called, started, finished = times
+    return Ticket(
+        office_id=office_id,
+        service_id=service_id,
+        service_day=day,
+        sequence=sequence,
+        number=sequence,
+        code=f"X{sequence:03d}",
+        state="done",
+        issued_at=issued,
+        queued_at=issued,
+        first_called_at=called,
+        last_called_at=called,
+        call_count=1,
+        started_at=started,
+        finished_at=finished,
+    )
+
+
 @pytest.mark.parametrize("timezone", ["Asia/Ho_Chi_Minh", "Europe/Paris", "Asia/Kathmandu"])
 def test_random_history_matches_plain_python_to_the_microsecond(db, office, timezone):
     """Random microsecond timestamps, waits across midnight, and a zone with
@@ -329,21 +350,12 @@ def test_random_history_matches_plain_python_to_the_microsecond(db, office, time
             called = issued + timedelta(microseconds=rng.randrange(3 * 3600 * 1_000_000))
             started = called + timedelta(microseconds=rng.randrange(60_000_000))
             finished = started + timedelta(microseconds=rng.randrange(1, 1800 * 1_000_000))
-            leg = Ticket(
-                office_id=office.id,
-                service_id=rng.choice(service_ids),
-                service_day=first_day + timedelta(days=index % 3),
-                sequence=index + 1,
-                number=index + 1,
-                code=f"X{index + 1:03d}",
-                state="done",
-                issued_at=issued,
-                queued_at=issued,
-                first_called_at=called,
-                last_called_at=called,
-                call_count=1,
-                started_at=started,
-                finished_at=finished,
+            leg = served_leg(
+                office.id,
+                rng.choice(service_ids),
+                first_day + timedelta(days=index % 3),
+                index + 1,
+                (issued, called, started, finished),
             )
             session.add(leg)
             legs.append(leg)
@@ -469,22 +481,7 @@ def test_durations_are_exact_when_a_fraction_rounds_up_to_the_next_second(db, of
     def build(session):
         service = session.query(Service).filter_by(office_id=office.id, code="HT").one()
         session.add(
-            Ticket(
-                office_id=office.id,
-                service_id=service.id,
-                service_day=MONDAY,
-                sequence=1,
-                number=1,
-                code="A001",
-                state="done",
-                issued_at=issued,
-                queued_at=issued,
-                first_called_at=called,
-                last_called_at=called,
-                call_count=1,
-                started_at=started,
-                finished_at=finished,
-            )
+            served_leg(office.id, service.id, MONDAY, 1, (issued, called, started, finished))
         )
 
     db.write(build)
