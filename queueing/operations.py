@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from . import rules
 from .errors import Invalid, NotFound, WrongState
@@ -311,24 +312,23 @@ def issue_ticket(
 
 _TICKETS = cast(Table, Ticket.__table__)
 _INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
+
+
+def _column_defaults(table: Table) -> dict[str, Any]:
+    """What an INSERT that leaves a column out stores in it: the column's
+    scalar default as the model declares it, else NULL where allowed."""
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if isinstance(default, ScalarElementColumnDefault):
+            defaults[column.key] = default.arg
+        elif column.nullable:
+            defaults[column.key] = None
+    return defaults
+
+
 #: A new ticket's columns that take their defaults.
-_NEW_TICKET_DEFAULTS: dict[str, Any] = {
-    "is_queue_head": False,
-    "first_called_at": None,
-    "last_called_at": None,
-    "call_count": 0,
-    "started_at": None,
-    "finished_at": None,
-    "no_show_at": None,
-    "cancelled_at": None,
-    "parked_at": None,
-    "counter_id": None,
-    "clerk_id": None,
-    "outcome": None,
-    "parent_id": None,
-    "reserved_counter_id": None,
-    "is_time_accurate": True,
-}
+_NEW_TICKET_DEFAULTS = _column_defaults(_TICKETS)
 
 
 def _insert_ticket(session: Session, service: Service, **values: Any) -> Ticket:
