@@ -6,11 +6,17 @@ import shutil
 import subprocess
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 import requests
 import socketio
+from sqlalchemy import select
 
+from queueing import operations
+from queueing.database import Database
+from queueing.models import Office
+from queueing.operations import Actor
 from tests.conftest import LiveServer, free_port
 
 
@@ -57,6 +63,20 @@ def test_kill_9_and_restart_loses_no_ticket_call_or_rating(tmp_path):
         server.close()
 
 
+def issue_in_the_database(database_url: str, service: str) -> None:
+    """Issue a ticket without the server, as another process would."""
+    database = Database(database_url)
+
+    def work(session):
+        office = session.scalar(select(Office).where(Office.code == "DEMO"))
+        operations.issue_ticket(session, office.id, service, datetime.now(UTC), Actor("public"))
+
+    try:
+        database.write(work)
+    finally:
+        database.dispose()
+
+
 def test_a_display_client_resyncs_by_itself_after_a_restart(tmp_path):
     server = LiveServer(tmp_path)
     server.start()
@@ -75,9 +95,9 @@ def test_a_display_client_resyncs_by_itself_after_a_restart(tmp_path):
         fresh.clear()
         server.stop(kill=True)
         # While it is down, a ticket is issued by another path: the database.
+        issue_in_the_database(server.database_url, "KD")
         server.start()
         restarted_at = time.monotonic()
-        requests.post(server.url("/api/v1/tickets"), json={"service": "KD"}, timeout=5)
         assert fresh.wait(10), "the display did not reconnect"
         resynced_after = time.monotonic() - restarted_at
         assert resynced_after < 5
