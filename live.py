@@ -4,12 +4,13 @@ Rooms:
 - ``display:<office>:calls`` — displays of the whole office hear every call;
 - ``display:<office>:counter:<id>`` — a display limited to some counters;
 - ``display:<office>:state`` — every display of the office (``queue_changed``);
-- ``counter:<office>`` — clerks' terminals of the office (``queue_changed``);
+- ``counter:<office>`` — clerks' terminals of the office (``queue_changed``,
+  ``counter_taken``);
 - ``manager:<office>`` — managers' live boards (``queue_changed``);
 - ``ticket:<id>`` — the citizen's page of one ticket (``ticket_updated``);
 - ``line:<service>`` — citizens' pages of the tickets waiting for a service
-  (``line_changed``: the order of the line, from which each page reads its
-  own position).
+  (``line_changed``: every waiting ticket's position and estimated wait,
+  from which each page reads its own).
 
 A call is announced at once. The office's full state and the lines are
 recomputed at most once per ``LUOT_LIVE_COALESCE_SECONDS`` however many
@@ -40,7 +41,7 @@ from web.extensions import socketio
 CALL_EVENTS = frozenset({"called", "recalled"})
 #: Kinds of event after which the counter's rating tablet asks for a rating.
 FINISH_EVENTS = frozenset({"finished"})
-#: How many waiting tickets of a line ``line_changed`` lists, in order.
+#: How many waiting tickets of a line ``line_changed`` lists, nearest first.
 LINE_LENGTH = 500
 
 
@@ -111,6 +112,8 @@ def publish(events: list[Event]) -> None:
             view = QueueView(session, office, at)
             codes = service_codes(session, office.id)
             for event in office_events:
+                if event.kind == "counter_taken":
+                    _announce_taken(event)
                 if event.kind in CALL_EVENTS and event.ticket_id and event.counter_id:
                     _announce_call(session, view, event, codes)
                 elif event.kind in FINISH_EVENTS and event.ticket_id and event.counter_id:
@@ -136,6 +139,21 @@ def _announce_call(session: Session, view: QueueView, event: Event, codes: dict[
         payload,
         namespace="/display",
         to=display_counter_room(office_id, counter.id),
+    )
+
+
+def _announce_taken(event: Event) -> None:
+    """``counter_taken`` tells the terminal that worked the counter that
+    another clerk took it over."""
+    socketio.emit(
+        "counter_taken",
+        {
+            "counter": event.counter_id,
+            "clerk_id": event.data.get("clerk_id"),
+            "from_clerk_id": event.data.get("from_clerk_id"),
+        },
+        namespace="/counter",
+        to=counter_room(event.office_id),
     )
 
 
@@ -252,19 +270,26 @@ def _emit_state(office_id: int, services: set[int], base_url: str) -> None:
 
 
 def line_payload(view: QueueView, service: Service) -> dict[str, Any]:
-    """A service's waiting line as a citizen's page needs it to place itself."""
-    figures = view.figures(service.id)
-    return {
-        "service": service.code,
-        "waiting": view.line(service.id)[:LINE_LENGTH],
-        "open_counters": figures.open_counters,
-        "service_seconds": round(figures.service_seconds, 1),
-    }
+    """The places of a service's waiting tickets, from the office's one
+    forecast, so that each citizen's page reads its own: ``tickets`` is
+    ``[[id, position, estimated_wait_s], ...]`` (the wait null where no
+    staffed counter can call the ticket), nearest first."""
+    places = view.forecast.tickets
+    rows = []
+    for waiting in view.office_line.waiting:
+        place = places.get(waiting.id)
+        if waiting.service_id == service.id and place is not None:
+            rows.append([waiting.id, place.position, place.wait_s(view.now)])
+    rows.sort(key=lambda row: (row[1], row[0]))
+    return {"service": service.code, "tickets": rows[:LINE_LENGTH]}
 
 
 def _emit_lines(session: Session, office: Office, at: datetime, services: set[int]) -> None:
+    """Every line of the office may have moved: counters are shared, so a
+    change in one service's line moves the places in another's."""
     view = QueueView(session, office, at)
-    for service_id in services:
+    moved = services | {waiting.service_id for waiting in view.office_line.waiting}
+    for service_id in sorted(moved):
         service = session.get(Service, service_id)
         if service is not None:
             socketio.emit(

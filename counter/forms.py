@@ -18,6 +18,8 @@ class LoginForm(FlaskForm):
 class ChooseCounterForm(FlaskForm):
     #: Sent by the button of the chosen counter (``name="counter" value=ID``).
     counter = IntegerField(validators=[InputRequired()])
+    #: Set by the confirmation page: take the counter from the clerk at it.
+    take_over = HiddenField()
 
 
 class LogoutForm(FlaskForm):

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,12 +32,12 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from queueing import accounts, clerks
+from queueing import accounts, clerks, operations
 from queueing.errors import NotAllowed, NotFound
 from queueing.models import Counter, Office, Service, User
 from queueing.queries import active_services, counters_of, iso
 from web.access import LoginUser, Principal, check_office, require
-from web.context import database, now
+from web.context import database, now, write
 from web.extensions import limiter
 
 from .forms import ChooseCounterForm, LoginForm, LogoutForm
@@ -132,8 +133,17 @@ def login() -> str | BaseResponse:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
+    """Signing out leaves the counter: open, it pauses; either way it is
+    free for another clerk, and no longer counted as capacity."""
     form = LogoutForm()
     if form.validate_on_submit():
+        principal = _logged_in_principal()
+        counter_id = _session_counter_id()
+        if principal is not None and counter_id is not None:
+            actor = principal.actor
+            at = now()
+            with contextlib.suppress(NotFound):
+                write(lambda db: operations.leave_counter(db, counter_id, at, actor))
         logout_user()
         session.pop(CHOSEN_COUNTER_KEY, None)
     return redirect(url_for("counter.login"))
@@ -154,6 +164,18 @@ def choose() -> str | BaseResponse:
         if form.validate_on_submit():
             counter = db_session.get(Counter, form.counter.data)
             if counter is not None and (office is None or counter.office_id == office.id):
+                holder = _other_holder(db_session, counter, principal)
+                if holder is not None and form.take_over.data != "yes":
+                    return render_template(
+                        "counter/take_over.html",
+                        form=form,
+                        counter=counter,
+                        holder=holder,
+                        logout_form=LogoutForm(),
+                    )
+                actor = principal.actor
+                at = now()
+                write(lambda db: operations.take_counter(db, counter.id, at, actor))
                 session[CHOSEN_COUNTER_KEY] = counter.id
                 return redirect(url_for("counter.terminal"))
             error = _("Quầy này không thuộc đơn vị của bạn.")
@@ -169,6 +191,14 @@ def choose() -> str | BaseResponse:
         error=error,
         logout_form=LogoutForm(),
     )
+
+
+def _other_holder(db_session: Session, counter: Counter, principal: Principal) -> str | None:
+    """The name of another clerk who holds the counter, else None."""
+    if counter.clerk_id is None or counter.clerk_id == principal.id:
+        return None
+    clerk = db_session.get(User, counter.clerk_id)
+    return (clerk.display_name or clerk.username) if clerk is not None else None
 
 
 def _all_offices(db_session: Session) -> list[Office]:
@@ -256,7 +286,10 @@ def _terminal_texts() -> dict[str, Any]:
             "ticket_not_found": _("Không tìm thấy số thứ tự."),
             "database_busy": _("Hệ thống đang bận. Vui lòng thử lại."),
             "reason_too_long": _("Lý do quá dài."),
+            "counter_taken": _("Quầy này đã được cán bộ khác nhận."),
+            "no_open_counter": _("Chưa có quầy nào đang mở cho lĩnh vực này."),
         },
+        "counter_taken": _("Quầy này đã được cán bộ khác nhận. Vui lòng chọn quầy khác."),
     }
 
 
@@ -277,11 +310,14 @@ def terminal() -> str | BaseResponse:
             "office": office.code,
             "counter": {"id": counter.id, "number": counter.number, "name": counter.name},
             "recallLimit": office.recall_limit,
+            "clerkId": principal.id,
+            "beatSeconds": operations.TERMINAL_BEAT_SECONDS,
             "serverNow": iso(now(), office.timezone),
             "urls": {
                 "waiting": url_for("counter.waiting", counter_id=counter.id),
                 "today": url_for("counter.today", counter_id=counter.id),
                 "login": url_for("counter.login", next=url_for("counter.terminal")),
+                "choose": url_for("counter.choose"),
             },
             "texts": _terminal_texts(),
         }

@@ -15,11 +15,13 @@ from flask_login import current_user
 from flask_socketio import emit, join_room
 
 import live
-from queueing.errors import Malformed, NotAllowed, NotAuthenticated, QueueError
+from queueing import operations
+from queueing.errors import Malformed, NotAllowed, NotAuthenticated, NotFound, QueueError
+from queueing.models import Counter
 from queueing.queries import queue_state
-from web.access import Principal, principal_for_token, resolve_office
+from web.access import Principal, check_office, principal_for_token, resolve_office
 from web.actions import run_counter_action, run_ticket_action
-from web.context import database, now, status_url
+from web.context import database, now, status_url, write
 from web.extensions import socketio
 from web.sockets import acked, refuse
 
@@ -166,6 +168,30 @@ def on_pause(data: Any = None) -> dict[str, Any]:
 def on_close(data: Any = None) -> dict[str, Any]:
     """Sent when the clerk closes the counter for the day."""
     return _act("close", data)
+
+
+@socketio.on("keep_counter", namespace="/counter")
+def on_keep_counter(data: Any = None) -> dict[str, Any]:
+    """Sent by a clerk's terminal every TERMINAL_BEAT_SECONDS: the clerk is
+    still at the counter. Acks ``counter_taken`` once another clerk took it."""
+
+    def work() -> dict[str, Any]:
+        principal = _principal()
+        counter_id = _counter_id(data)
+        actor = principal.actor
+        at = now()
+
+        def keep(db_session: Any) -> dict[str, Any]:
+            counter = db_session.get(Counter, counter_id)
+            if counter is None:
+                raise NotFound("no such counter", "counter_not_found")
+            check_office(principal, counter.office_id)
+            operations.keep_counter(db_session, counter_id, at, actor)
+            return {"ticket": None}
+
+        return write(keep)
+
+    return acked(work)
 
 
 def _ticket_act(action: str, data: Any) -> dict[str, Any]:

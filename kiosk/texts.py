@@ -29,6 +29,7 @@ CLOSED_REASONS = {
     "daily_cap_reached": _l("Đã hết số trong ngày"),
     "numbers_exhausted": _l("Đã hết số trong ngày"),
     "service_inactive": _l("Tạm ngừng phát số"),
+    "no_open_counter": _l("Chưa có quầy nào đang mở cho lĩnh vực này"),
 }
 
 #: The five satisfaction levels, best first, as the form lists them.
@@ -70,6 +71,9 @@ def wait_texts() -> dict[str, str]:
         "wait_minutes": _("Thời gian chờ dự kiến: khoảng %(minutes)s phút", minutes="{minutes}"),
         "wait_one_minute": _("Thời gian chờ dự kiến: khoảng 1 phút"),
         "wait_under_one_minute": _("Thời gian chờ dự kiến: dưới 1 phút"),
+        "wait_unknown": _(
+            "Chưa có quầy nào đang mở phục vụ lĩnh vực này, chưa ước tính được thời gian chờ"
+        ),
     }
 
 

@@ -117,10 +117,11 @@ def render_ticket(
         blocks += _paragraph(issued_at_text(ticket["issued_at"]), font(LABEL_SIZE), text_width)
         blocks.append(gap(6))
     if ticket.get("position") is not None:
+        # A waiting ticket: its people ahead, and its wait or why none is given.
         ahead_text = people_ahead_text(int(ticket["position"]), wording)
         blocks += _paragraph(ahead_text, font(DETAIL_SIZE), text_width)
-    if ticket.get("estimated_wait_s") is not None:
-        wait_text = estimated_wait_text(float(ticket["estimated_wait_s"]), wording)
+        estimate = ticket.get("estimated_wait_s")
+        wait_text = estimated_wait_text(None if estimate is None else float(estimate), wording)
         blocks += _paragraph(wait_text, font(DETAIL_SIZE), text_width)
     priority_line = priority_text(ticket.get("priority"), wording)
     if priority_line:

@@ -26,6 +26,7 @@ class TicketWording:
     wait_about_one_minute: str
     wait_about_minutes: str
     wait_under_one_minute: str
+    wait_unknown: str
     priority: str
     priority_groups: dict[str, str]
     qr_hint: str
@@ -38,6 +39,7 @@ VIETNAMESE = TicketWording(
     wait_about_one_minute="Thời gian chờ dự kiến: khoảng 1 phút",
     wait_about_minutes="Thời gian chờ dự kiến: khoảng {minutes} phút",
     wait_under_one_minute="Thời gian chờ dự kiến: dưới 1 phút",
+    wait_unknown="Chưa có quầy nào đang mở phục vụ lĩnh vực này, chưa ước tính được thời gian chờ",
     priority="Ưu tiên",
     priority_groups={
         "elderly": "Người cao tuổi",
@@ -56,6 +58,7 @@ ENGLISH = TicketWording(
     wait_about_one_minute="Estimated wait: about 1 minute",
     wait_about_minutes="Estimated wait: about {minutes} minutes",
     wait_under_one_minute="Estimated wait: under 1 minute",
+    wait_unknown="No counter serving this service is open now: the wait cannot be estimated",
     priority="Priority",
     priority_groups={
         "elderly": "Elderly",
@@ -103,8 +106,11 @@ def wait_minutes_on_paper(estimated_wait_s: float) -> int:
     return math.ceil(estimated_wait_s / 60)
 
 
-def estimated_wait_text(estimated_wait_s: float, wording: TicketWording) -> str:
-    """``Thời gian chờ dự kiến: khoảng 15 phút`` or ``... dưới 1 phút``."""
+def estimated_wait_text(estimated_wait_s: float | None, wording: TicketWording) -> str:
+    """``Thời gian chờ dự kiến: khoảng 15 phút`` or ``... dưới 1 phút``; with
+    no estimate (no open counter can call the ticket), says so."""
+    if estimated_wait_s is None:
+        return wording.wait_unknown
     minutes = wait_minutes_on_paper(estimated_wait_s)
     if minutes == 0:
         return wording.wait_under_one_minute

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import reports, rules
+from . import operations, reports, rules
 from .models import (
     CALLED,
+    COUNTER_OPEN,
     COUNTER_PAUSED,
     PARKED,
     PRIORITY_NONE,
@@ -36,6 +37,23 @@ def _seconds(start: datetime | None, now: datetime) -> float | None:
     if start is None:
         return None
     return round(max((now - start).total_seconds(), 0.0), 1)
+
+
+#: Who works an open counter: a clerk's terminal, a keypad or API client, or
+#: nobody (the terminal has missed its beats; the counter pauses itself
+#: once the office's grace period is over).
+TERMINAL = "terminal"
+KEYPAD = "keypad"
+UNATTENDED = "nobody"
+
+
+def _worked_by(counter: Counter, now: datetime) -> str | None:
+    if counter.state != COUNTER_OPEN:
+        return None
+    if counter.terminal_seen_at is None:
+        return KEYPAD
+    silent_s = (now - counter.terminal_seen_at).total_seconds()
+    return UNATTENDED if silent_s > 2 * operations.TERMINAL_BEAT_SECONDS else TERMINAL
 
 
 def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
@@ -83,6 +101,7 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
         over_target = [row for row in line if (now - row.issued_at).total_seconds() > target_s]
         day = today_by_service.get(service.id)
         figures = view.figures(service.id)
+        new_ticket = view.new_ticket_place(service.id)
         services.append(
             {
                 "code": service.code,
@@ -94,7 +113,8 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
                 "parked": parked.get(service.id, 0),
                 "longest_wait_s": longest,
                 "longest_code": oldest.code if oldest is not None else None,
-                "estimated_wait_s": view.estimated_wait(service.id, figures.waiting),
+                "people_ahead": new_ticket.position,
+                "estimated_wait_s": new_ticket.wait_s(now),
                 "open_counters": figures.open_counters,
                 "target_wait_s": target_s,
                 "over_target": len(over_target),
@@ -105,6 +125,16 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
                 "service_level_today": day["service_level"] if day else None,
             }
         )
+        if line and figures.open_counters == 0:
+            alerts.append(
+                {
+                    "kind": "no_staffed_counter",
+                    "service": service.code,
+                    "service_name": service.name,
+                    "service_name_en": service.name_en,
+                    "count": len(line),
+                }
+            )
         if over_target:
             alerts.append(
                 {
@@ -135,6 +165,7 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
         if ticket is not None:
             busy_since = ticket.started_at or ticket.first_called_at
         day = today_by_counter.get(counter.id)
+        heard_s = _seconds(counter.terminal_seen_at, now)
         counters.append(
             {
                 "id": counter.id,
@@ -144,6 +175,8 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
                 "pause_reason": counter.pause_reason,
                 "state_for_s": since,
                 "clerk": clerk_names.get(counter.clerk_id) if counter.clerk_id else None,
+                "worked_by": _worked_by(counter, now),
+                "terminal_heard_s": heard_s,
                 "ticket": ticket.code if ticket is not None else None,
                 "ticket_state": ticket.state if ticket is not None else None,
                 "ticket_for_s": _seconds(busy_since, now),
@@ -151,6 +184,18 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
                 "service_mean_today_s": day["service_s"]["mean"] if day else None,
             }
         )
+        if _worked_by(counter, now) == UNATTENDED:
+            alerts.append(
+                {
+                    "kind": "counter_unattended",
+                    "counter": counter.id,
+                    "number": counter.number,
+                    "name": counter.name,
+                    "clerk": clerk_names.get(counter.clerk_id) if counter.clerk_id else None,
+                    "silent_s": heard_s,
+                    "grace_s": office.terminal_grace_minutes * 60,
+                }
+            )
         if counter.state == COUNTER_PAUSED and since is not None and since > pause_limit_s:
             alerts.append(
                 {

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import rules
-from .models import DONE, NO_SHOW, PARKED, TRANSFERRED, WAITING, Counter, Event, Office, Ticket
+from . import line, operations, rules
+from .models import DONE, NO_SHOW, PARKED, TRANSFERRED, Counter, Event, Office, Ticket
 from .queries import iso
 
 #: How many waiting tickets the terminal lists, in call order.
@@ -69,43 +69,23 @@ def _line_ticket(ticket: Ticket, counter_id: int) -> LineTicket:
 
 
 def counter_line(session: Session, counter: Counter, now: datetime) -> list[LineTicket]:
-    """The tickets this counter may call, in the order *next* would call them.
-
-    The same rules as :func:`queueing.operations.call_next`: the counter's
-    services by preference, tickets transferred to this counter first, then
-    priority (or the office's ratio) and arrival.
-    """
+    """The tickets this counter may call, in the order it would call them
+    one after another (the line model's rule, as ``call_next`` follows it)."""
     office = session.get(Office, counter.office_id)
     assert office is not None
-    preferences = {link.service_id: link.preference for link in counter.service_links}
-    tickets = session.scalars(
-        select(Ticket).where(
-            Ticket.office_id == counter.office_id,
-            Ticket.state == WAITING,
-            or_(
-                Ticket.reserved_counter_id == counter.id,
-                and_(
-                    Ticket.service_id.in_(list(preferences)),
-                    Ticket.reserved_counter_id.is_(None),
-                ),
-            ),
+    waiting = line.Line(operations.candidates(session, counter, None), office.priority_ratio)
+    order = [
+        ticket.id
+        for ticket, _ in zip(
+            waiting.call_order(operations.desk_of(counter), as_called=True),
+            range(LINE_LIMIT),
+            strict=False,
         )
-    ).all()
-    by_id = {ticket.id: ticket for ticket in tickets}
-    candidates = [
-        rules.Candidate(
-            id=ticket.id,
-            is_priority=rules.is_priority(ticket.priority),
-            is_queue_head=ticket.is_queue_head or ticket.reserved_counter_id == counter.id,
-            queued_at=ticket.queued_at,
-            preference=(
-                0 if ticket.reserved_counter_id == counter.id else preferences[ticket.service_id]
-            ),
-        )
-        for ticket in tickets
     ]
-    ordered = rules.call_order(candidates, office.priority_ratio, counter.normal_streak)
-    return [_line_ticket(by_id[candidate.id], counter.id) for candidate in ordered[:LINE_LIMIT]]
+    tickets = {
+        ticket.id: ticket for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(order)))
+    }
+    return [_line_ticket(tickets[ticket_id], counter.id) for ticket_id in order]
 
 
 def set_aside(session: Session, counter: Counter, now: datetime) -> dict[str, list[LineTicket]]:

@@ -82,6 +82,11 @@ COUNTER_PAUSED = "paused"
 COUNTER_CLOSED = "closed"
 COUNTER_STATES = (COUNTER_OPEN, COUNTER_PAUSED, COUNTER_CLOSED)
 
+#: Office settings of when a service begins (Office.service_starts_at).
+SERVICE_STARTS_AT_CALL = "call"
+SERVICE_STARTS_AT_START = "start"
+SERVICE_STARTS = (SERVICE_STARTS_AT_CALL, SERVICE_STARTS_AT_START)
+
 ROLE_CLERK = "clerk"
 ROLE_MANAGER = "manager"
 ROLE_ADMIN = "admin"
@@ -116,6 +121,19 @@ class Office(Base):
     created_at: Mapped[datetime]
     #: Minutes a counter may stay paused before the manager's board warns.
     pause_alert_minutes: Mapped[int] = mapped_column(default=15, server_default=text("15"))
+    #: Whether a service that no staffed counter serves still issues tickets
+    #: (they say that no counter is open and give no wait); else 409.
+    is_issuing_without_counter: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    #: When the service of a ticket finished without *Start* began: at its
+    #: call ("call"), or unknown ("start": only *Start* starts a service).
+    service_starts_at: Mapped[str] = mapped_column(
+        String(8), default="call", server_default=text("'call'")
+    )
+    #: Minutes a clerk's terminal may stay silent before its counter is
+    #: paused and freed (the clerk went away without signing out).
+    terminal_grace_minutes: Mapped[int] = mapped_column(default=3, server_default=text("3"))
 
     services: Mapped[list[Service]] = relationship(
         back_populates="office", order_by="Service.sort_order, Service.id"
@@ -178,6 +196,9 @@ class Counter(Base):
     )
     #: Normal tickets called here since the last priority one (priority ratio).
     normal_streak: Mapped[int] = mapped_column(default=0)
+    #: The last sign of the clerk's terminal working this counter; None
+    #: while a keypad or an API client works it (they stay until paused).
+    terminal_seen_at: Mapped[datetime | None] = mapped_column(default=None)
 
     office: Mapped[Office] = relationship(back_populates="counters")
     service_links: Mapped[list[CounterService]] = relationship(
@@ -300,6 +321,10 @@ class Ticket(Base):
     reserved_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
     #: False when the day-end closed the ticket: its times are not real.
     is_time_accurate: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: What started_at records: "start" (the clerk pressed Start) or "call"
+    #: (finished without Start, in an office whose service starts at the
+    #: call); None while not started, or finished untimed.
+    service_timed_from: Mapped[str | None] = mapped_column(String(8), default=None)
 
     service: Mapped[Service] = relationship(lazy="joined")
     office: Mapped[Office] = relationship()

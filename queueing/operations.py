@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from . import rules
+from . import line, rules
 from .errors import Invalid, NotFound, WrongState
 from .models import (
     CALLED,
@@ -34,8 +34,10 @@ from .models import (
     PARKED,
     PRIORITY_CATEGORIES,
     PRIORITY_NONE,
+    SERVICE_STARTS_AT_START,
     WAITING,
     Counter,
+    CounterService,
     Event,
     IdempotencyKey,
     NumberCounter,
@@ -229,7 +231,20 @@ CLOSED_MESSAGES = {
     "outside_issuing_hours": "tickets for this service are not issued at this hour",
     "daily_cap_reached": "no more numbers today",
     "numbers_exhausted": "no more numbers today",
+    "no_open_counter": "no counter serving this service is open now",
 }
+
+
+_OPEN_COUNTERS_OF_SERVICE = (
+    select(func.count(Counter.id))
+    .join(CounterService, CounterService.counter_id == Counter.id)
+    .where(CounterService.service_id == bindparam("service_id"), Counter.state == COUNTER_OPEN)
+)
+
+
+def open_counters_of(session: Session, service_id: int) -> int:
+    """Staffed counters that serve the service."""
+    return int(session.scalar(_OPEN_COUNTERS_OF_SERVICE, {"service_id": service_id}) or 0)
 
 
 def issue_ticket(
@@ -259,7 +274,9 @@ def issue_ticket(
         earlier = _idempotent_ticket(session, idempotency, fingerprint, now)
         if earlier is not None:
             return earlier, False
-    reason = issuing_closed_reason(office, service, now)
+    reason = issuing_closed_reason(office, service, now) or rules.counter_closed_reason(
+        open_counters_of(session, service.id), office.is_issuing_without_counter
+    )
     if reason is not None:
         raise WrongState(CLOSED_MESSAGES[reason], reason)
     day = rules.service_day(now, office.timezone)
@@ -372,15 +389,24 @@ def _idempotent_ticket(
 CANDIDATES_PER_LINE = 8
 
 
-def _candidates(
+def desk_of(counter: Counter) -> line.Desk:
+    """The counter as the line model sees it when it calls."""
+    return line.Desk(
+        id=counter.id,
+        number=counter.number,
+        preferences={link.service_id: link.preference for link in counter.service_links},
+        normal_streak=counter.normal_streak,
+    )
+
+
+def candidates(
     session: Session, counter: Counter, per_line: int | None = CANDIDATES_PER_LINE
-) -> list[rules.Candidate]:
+) -> list[line.Waiting]:
     """The waiting tickets the counter may call: with ``per_line``, only
     the first few of each line (a service's tickets of one kind: sent to
     the head or not, by priority category), which hold every ticket the
     call order can put first, whatever the length of the lines."""
-    preferences = {link.service_id: link.preference for link in counter.service_links}
-    reserved_here = Ticket.reserved_counter_id == counter.id
+    served = [link.service_id for link in counter.service_links]
     columns = (
         Ticket.id,
         Ticket.service_id,
@@ -393,11 +419,8 @@ def _candidates(
         Ticket.office_id == counter.office_id,
         Ticket.state == WAITING,
         or_(
-            reserved_here,
-            and_(
-                Ticket.service_id.in_(list(preferences)),
-                Ticket.reserved_counter_id.is_(None),
-            ),
+            Ticket.reserved_counter_id == counter.id,
+            and_(Ticket.service_id.in_(served), Ticket.reserved_counter_id.is_(None)),
         ),
     )
     if per_line is None:
@@ -421,13 +444,13 @@ def _candidates(
             select(*(lines.c[column.key] for column in columns)).where(lines.c.place <= per_line)
         ).all()
     return [
-        rules.Candidate(
+        line.Waiting(
             id=row.id,
+            service_id=row.service_id,
             is_priority=rules.is_priority(row.priority),
-            # A ticket transferred to this very counter goes first.
-            is_queue_head=row.is_queue_head or row.reserved_counter_id == counter.id,
+            is_queue_head=row.is_queue_head,
             queued_at=row.queued_at,
-            preference=0 if row.reserved_counter_id == counter.id else preferences[row.service_id],
+            reserved_counter_id=row.reserved_counter_id,
         )
         for row in rows
     ]
@@ -460,11 +483,10 @@ def _mark_called(
     ticket.reserved_counter_id = None
     ticket.is_queue_head = False
     counter.current_ticket_id = ticket.id
-    counter.normal_streak = rules.next_normal_streak(
+    counter.normal_streak = line.next_normal_streak(
         counter.normal_streak, rules.is_priority(ticket.priority)
     )
-    if actor.clerk_id is not None:
-        counter.clerk_id = actor.clerk_id
+    _mark_worked(counter, actor, now)
     session.flush()
     record(
         session,
@@ -489,20 +511,19 @@ def call_next(session: Session, counter_id: int, now: datetime, actor: Actor) ->
     ticket: the claim is a conditional UPDATE that loses cleanly, and the
     next candidate is tried.
     """
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     _require_open(counter)
     _require_counter_free(session, counter)
     office = get_office(session, counter.office_id)
+    desk = desk_of(counter)
     for attempt in range(3):
         # Should every first-few ticket be claimed by others meanwhile, the
         # last attempt weighs the whole of the lines.
         per_line = CANDIDATES_PER_LINE if attempt < 2 else None
-        ordered = rules.call_order(
-            _candidates(session, counter, per_line), office.priority_ratio, counter.normal_streak
-        )
-        if not ordered:
+        waiting = line.Line(candidates(session, counter, per_line), office.priority_ratio)
+        if not len(waiting):
             return None
-        for candidate in ordered:
+        for candidate in waiting.call_order(desk):
             if _claim(session, candidate.id, (WAITING,)):
                 return _mark_called(session, counter, candidate.id, now, actor, "called")
     return None
@@ -512,7 +533,7 @@ def call_ticket(
     session: Session, counter_id: int, ticket_id: int, now: datetime, actor: Actor
 ) -> Ticket:
     """Call a chosen waiting or parked ticket of the counter's services."""
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     _require_open(counter)
     _require_counter_free(session, counter)
     ticket = lock_ticket(session, ticket_id)
@@ -531,7 +552,7 @@ def call_ticket(
 
 def recall(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
     """Announce the counter's current ticket again (call_count + 1)."""
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
     ticket.state = _require(ticket, "recall")
     ticket.call_count += 1
@@ -553,10 +574,11 @@ def recall(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ti
 
 
 def start_service(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
     ticket.state = _require(ticket, "start")
     ticket.started_at = now
+    ticket.service_timed_from = SERVICE_STARTS_AT_START
     if actor.clerk_id is not None:
         ticket.clerk_id = actor.clerk_id
     session.flush()
@@ -564,17 +586,26 @@ def start_service(session: Session, counter_id: int, now: datetime, actor: Actor
     return ticket
 
 
+def _end_service(session: Session, ticket: Ticket, office_id: int) -> None:
+    office = get_office(session, office_id)
+    ticket.started_at, ticket.service_timed_from = rules.service_start(
+        ticket.started_at, ticket.last_called_at, office.service_starts_at
+    )
+
+
 def finish(
     session: Session, counter_id: int, now: datetime, actor: Actor, outcome: str | None = None
 ) -> Ticket:
-    """Finish the current ticket; one still only called starts and ends now."""
+    """Finish the current ticket. One finished straight from its call began
+    its service at the call, or has no service time, as the office says
+    (:func:`rules.service_start`)."""
     outcome = outcome or "resolved"
     if outcome not in OUTCOMES:
         raise Invalid(f"outcome must be one of {', '.join(OUTCOMES)}", "unknown_outcome")
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
     ticket.state = _require(ticket, "finish")
-    ticket.started_at = ticket.started_at or now
+    _end_service(session, ticket, counter.office_id)
     ticket.finished_at = now
     ticket.outcome = outcome
     counter.current_ticket_id = None
@@ -593,7 +624,7 @@ def finish(
 
 
 def mark_no_show(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
     new_state = _require(ticket, "no_show")
     office = get_office(session, counter.office_id)
@@ -612,7 +643,7 @@ def mark_no_show(session: Session, counter_id: int, now: datetime, actor: Actor)
 
 def park(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
     """Set the current ticket aside (e.g. a missing document); the counter is free."""
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
     ticket.state = _require(ticket, "park")
     ticket.parked_at = now
@@ -659,7 +690,7 @@ def transfer(
     queue of another service or reserved for another counter."""
     if (service_code is None) == (target_counter_id is None):
         raise Invalid("give either a service or a counter to transfer to", "transfer_target")
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
     new_state = _require(ticket, "transfer")
     office = get_office(session, counter.office_id)
@@ -677,8 +708,8 @@ def transfer(
             raise Invalid("a ticket cannot be transferred to its own counter", "transfer_target")
         reserved_counter_id = target.id
     ticket.state = new_state
+    _end_service(session, ticket, office.id)
     ticket.finished_at = now
-    ticket.started_at = ticket.started_at or now
     counter.current_ticket_id = None
     leg = Ticket(
         office_id=office.id,
@@ -727,7 +758,11 @@ def cancel(session: Session, ticket_id: int, now: datetime, actor: Actor) -> Tic
 
 
 def open_counter(session: Session, counter_id: int, now: datetime, actor: Actor) -> Counter:
-    counter = lock_counter(session, counter_id)
+    """Open the counter: a clerk's terminal works it from now (and keeps it
+    while it is heard from), or a keypad/API client does until it pauses."""
+    counter = work_counter(session, counter_id, now, actor)
+    if actor.clerk_id is None:
+        counter.terminal_seen_at = None
     return _set_counter_state(session, counter, COUNTER_OPEN, "", now, actor)
 
 
@@ -736,17 +771,18 @@ def pause_counter(
 ) -> Counter:
     if len(reason) > PAUSE_REASON_MAX:
         raise Invalid(f"the reason is longer than {PAUSE_REASON_MAX} characters", "reason_too_long")
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     if counter.state == COUNTER_CLOSED:
         raise WrongState("open the counter before pausing it", "counter_closed")
     return _set_counter_state(session, counter, COUNTER_PAUSED, reason, now, actor)
 
 
 def close_counter(session: Session, counter_id: int, now: datetime, actor: Actor) -> Counter:
-    counter = lock_counter(session, counter_id)
+    counter = work_counter(session, counter_id, now, actor)
     _require_counter_free(session, counter)
     counter.current_ticket_id = None
     counter.clerk_id = None
+    counter.terminal_seen_at = None
     return _set_counter_state(session, counter, COUNTER_CLOSED, "", now, actor)
 
 
@@ -758,15 +794,20 @@ _COUNTER_EVENTS = {
 
 
 def _set_counter_state(
-    session: Session, counter: Counter, state: str, reason: str, now: datetime, actor: Actor
+    session: Session,
+    counter: Counter,
+    state: str,
+    reason: str,
+    now: datetime,
+    actor: Actor,
+    **data: Any,
 ) -> Counter:
     counter.state = state
     counter.pause_reason = reason
     counter.state_changed_at = now
-    if state != COUNTER_CLOSED and actor.clerk_id is not None:
-        counter.clerk_id = actor.clerk_id
     session.flush()
-    data: dict[str, Any] = {"reason": reason} if reason else {}
+    if reason:
+        data["reason"] = reason
     record(
         session,
         counter.office_id,
@@ -777,6 +818,141 @@ def _set_counter_state(
         **data,
     )
     return counter
+
+
+# -- who works a counter ----------------------------------------------------------
+#
+# A counter is capacity only while someone works it: a clerk whose terminal
+# is heard from (it says so every TERMINAL_BEAT_SECONDS), or a keypad or API
+# client that opened it. A clerk who signs out, or whose terminal falls
+# silent for the office's grace period, leaves the counter paused and free.
+
+#: How often a clerk's terminal tells the server that it is still there.
+TERMINAL_BEAT_SECONDS = 30
+#: Why the system paused a counter (shown on the board and the displays).
+PAUSED_SIGNED_OUT = "Cán bộ đã đăng xuất"
+PAUSED_TERMINAL_SILENT = "Máy trạm mất kết nối"
+
+
+def _held_by_other(counter: Counter, actor: Actor) -> bool:
+    return actor.clerk_id is not None and counter.clerk_id not in (None, actor.clerk_id)
+
+
+def _mark_worked(counter: Counter, actor: Actor, now: datetime) -> None:
+    """A clerk acting at the counter works it, from a terminal seen now."""
+    if actor.clerk_id is not None:
+        counter.clerk_id = actor.clerk_id
+        counter.terminal_seen_at = now
+
+
+def work_counter(session: Session, counter_id: int, now: datetime, actor: Actor) -> Counter:
+    """The counter, locked, for ``actor`` to act at.
+
+    A clerk may not act at a counter another clerk holds: taking it over
+    is a deliberate step (:func:`take_counter`) that the other terminal
+    hears of.
+    """
+    counter = lock_counter(session, counter_id)
+    if _held_by_other(counter, actor):
+        raise WrongState(
+            f"counter {counter.number} is worked by another clerk; take it over first",
+            "counter_taken",
+        )
+    _mark_worked(counter, actor, now)
+    return counter
+
+
+def take_counter(session: Session, counter_id: int, now: datetime, actor: Actor) -> Counter:
+    """A clerk's terminal takes the counter, from whoever held it (logged
+    as ``counter_taken`` with the clerk it was taken from)."""
+    if actor.clerk_id is None:
+        raise Invalid("only a clerk signed in at a terminal takes a counter", "not_a_clerk")
+    counter = lock_counter(session, counter_id)
+    previous = counter.clerk_id
+    counter.clerk_id = actor.clerk_id
+    counter.terminal_seen_at = now
+    session.flush()
+    if previous != actor.clerk_id:
+        record(
+            session,
+            counter.office_id,
+            "counter_taken",
+            now,
+            actor,
+            counter_id=counter.id,
+            clerk_id=actor.clerk_id,
+            from_clerk_id=previous,
+        )
+    return counter
+
+
+def keep_counter(session: Session, counter_id: int, now: datetime, actor: Actor) -> Counter:
+    """The clerk's terminal is still there (sent every TERMINAL_BEAT_SECONDS)."""
+    counter = lock_counter(session, counter_id)
+    if actor.clerk_id is None or counter.clerk_id != actor.clerk_id:
+        raise WrongState(f"counter {counter.number} is not yours now", "counter_taken")
+    counter.terminal_seen_at = now
+    return counter
+
+
+def leave_counter(session: Session, counter_id: int, now: datetime, actor: Actor) -> Counter | None:
+    """The clerk signs out: their open counter pauses, and is free for
+    another clerk. Nothing happens at a counter someone else holds."""
+    counter = lock_counter(session, counter_id)
+    if actor.clerk_id is None or counter.clerk_id != actor.clerk_id:
+        return None
+    return _let_go(session, counter, now, actor, PAUSED_SIGNED_OUT, "signed_out")
+
+
+def _let_go(
+    session: Session, counter: Counter, now: datetime, actor: Actor, reason: str, cause: str
+) -> Counter:
+    clerk_id = counter.clerk_id
+    counter.clerk_id = None
+    counter.terminal_seen_at = None
+    if counter.state == COUNTER_OPEN:
+        return _set_counter_state(
+            session, counter, COUNTER_PAUSED, reason, now, actor, cause=cause, clerk_id=clerk_id
+        )
+    session.flush()
+    record(
+        session,
+        counter.office_id,
+        "counter_left",
+        now,
+        actor,
+        counter_id=counter.id,
+        cause=cause,
+        clerk_id=clerk_id,
+    )
+    return counter
+
+
+def is_terminal_silent(counter: Counter, office: Office, now: datetime) -> bool:
+    """A clerk's terminal works the counter but has not been heard from for
+    the office's grace period."""
+    if counter.terminal_seen_at is None or counter.clerk_id is None:
+        return False
+    silent_s = (now - counter.terminal_seen_at).total_seconds()
+    return silent_s > office.terminal_grace_minutes * 60
+
+
+def free_silent_counters(session: Session, office_id: int, now: datetime) -> int:
+    """Pause and free every counter whose clerk's terminal fell silent for
+    the grace period; returns how many."""
+    office = get_office(session, office_id)
+    freed = 0
+    for counter in session.scalars(
+        select(Counter)
+        .where(Counter.office_id == office.id, Counter.terminal_seen_at.is_not(None))
+        .with_for_update()
+    ):
+        if is_terminal_silent(counter, office, now):
+            _let_go(
+                session, counter, now, Actor.system(), PAUSED_TERMINAL_SILENT, "terminal_silent"
+            )
+            freed += 1
+    return freed
 
 
 # -- rating ------------------------------------------------------------------

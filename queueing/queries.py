@@ -9,18 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
-from . import rules
+from . import line, rules
 from .models import (
     COUNTER_OPEN,
     DONE,
-    PRIORITY_NONE,
     WAITING,
     Counter,
     CounterService,
@@ -50,9 +48,11 @@ def iso(moment: datetime | None, timezone: str) -> str | None:
 
 @dataclass(slots=True)
 class ServiceFigures:
-    """What an estimate for one service needs."""
+    """One service at this moment."""
 
+    #: Smoothed service time of the service (every counter's services).
     service_seconds: float
+    #: Staffed (open) counters that serve the service.
     open_counters: int
     #: Tickets waiting in the service's line (legs reserved for a counter
     #: are in that counter's line instead).
@@ -61,182 +61,237 @@ class ServiceFigures:
     issued_today: int = 0
 
 
-def _is_priority(column: Any) -> Any:
-    return column != PRIORITY_NONE
+@dataclass(slots=True)
+class OfficeLine:
+    """What the line model needs of one office, read in a few statements."""
+
+    waiting: list[line.Waiting]
+    desks: list[line.Desk]
+    service_seconds: dict[int, float]
+    #: Service id -> open counters serving it.
+    open_counters: dict[int, int]
+    issued_today: dict[int, int]
+
+
+def _samples_by(rows: list[Any], key: Callable[[Any], Any]) -> dict[Any, list[float]]:
+    """Service times grouped by ``key``, oldest first (rows come newest first)."""
+    grouped: dict[Any, list[float]] = {}
+    for row in reversed(rows):
+        grouped.setdefault(key(row), []).append((row.finished_at - row.started_at).total_seconds())
+    return grouped
+
+
+def load_office_line(session: Session, office: Office, now: datetime) -> OfficeLine:
+    """The office's waiting tickets and staffed counters, with each
+    service's smoothed time and each counter's own pace."""
+    waiting = [
+        line.Waiting(
+            id=row.id,
+            service_id=row.service_id,
+            is_priority=rules.is_priority(row.priority),
+            is_queue_head=row.is_queue_head,
+            queued_at=row.queued_at,
+            reserved_counter_id=row.reserved_counter_id,
+        )
+        for row in session.execute(_WAITING, {"office_id": office.id})
+    ]
+    samples = session.execute(
+        _RECENT_SERVICE_TIMES, {"office_id": office.id, "since": now - RECENT_SERVICE_WINDOW}
+    ).all()
+    # The service's newest samples are among the newest of each counter's.
+    newest = sorted(samples, key=lambda row: row.finished_at, reverse=True)
+    by_service = _samples_by(newest, lambda row: row.service_id)
+    by_counter = _samples_by(newest, lambda row: (row.counter_id, row.service_id))
+    default = float(office.default_service_seconds)
+    service_seconds = {
+        service_id: rules.smoothed_service_seconds(times[-RECENT_SERVICE_SAMPLES:], default)
+        for service_id, times in by_service.items()
+    }
+    counters = session.execute(_OPEN_COUNTERS, {"office_id": office.id}).all()
+    links = session.execute(_COUNTER_LINKS, {"office_id": office.id}).all()
+    preferences: dict[int, dict[int, int]] = {}
+    open_counters: dict[int, int] = {}
+    for link in links:
+        preferences.setdefault(link.counter_id, {})[link.service_id] = link.preference
+        open_counters[link.service_id] = open_counters.get(link.service_id, 0) + 1
+    desks = []
+    for counter in counters:
+        served = preferences.get(counter.id, {})
+        pace = {
+            service_id: rules.smoothed_service_seconds(
+                by_counter.get((counter.id, service_id), []),
+                service_seconds.get(service_id, default),
+            )
+            for service_id in served
+        }
+        free_at = None
+        if counter.ticket_service_id is not None:
+            begun = counter.started_at or counter.last_called_at
+            seconds = pace.get(
+                counter.ticket_service_id,
+                service_seconds.get(counter.ticket_service_id, default),
+            )
+            free_at = begun + timedelta(seconds=seconds)
+        desks.append(
+            line.Desk(
+                id=counter.id,
+                number=counter.number,
+                preferences=served,
+                normal_streak=counter.normal_streak,
+                free_at=free_at,
+                pace=pace,
+            )
+        )
+    issued_today = {
+        row.service_id: row.last_sequence
+        for row in session.execute(
+            _ISSUED_TODAY,
+            {"office_id": office.id, "day": rules.service_day(now, office.timezone)},
+        )
+    }
+    return OfficeLine(waiting, desks, service_seconds, open_counters, issued_today)
 
 
 class QueueView:
-    """Computes positions and estimates for one office, caching per call."""
+    """Positions, estimates and service figures of one office at ``now``,
+    from one forecast of the line (:mod:`queueing.line`), computed on first
+    use and kept for the view's life."""
 
     def __init__(self, session: Session, office: Office, now: datetime) -> None:
         self.session = session
         self.office = office
         self.now = now
-        self._figures: dict[int, ServiceFigures] = {}
-        self._lines: dict[int, list[int]] = {}
+        self._line: OfficeLine | None = None
+        self._forecast: line.Forecast | None = None
+
+    @property
+    def office_line(self) -> OfficeLine:
+        if self._line is None:
+            self._line = load_office_line(self.session, self.office, self.now)
+        return self._line
+
+    @property
+    def forecast(self) -> line.Forecast:
+        if self._forecast is None:
+            data = self.office_line
+            self._forecast = line.Line(data.waiting, self.office.priority_ratio).forecast(
+                data.desks,
+                self.now,
+                data.service_seconds,
+                float(self.office.default_service_seconds),
+            )
+        return self._forecast
 
     def figures(self, service_id: int) -> ServiceFigures:
-        if service_id not in self._figures:
-            waiting, open_counters, issued_today = self.session.execute(
-                _SERVICE_COUNTS,
-                {
-                    "office_id": self.office.id,
-                    "service_id": service_id,
-                    "day": rules.service_day(self.now, self.office.timezone),
-                },
-            ).one()
-            self._figures[service_id] = ServiceFigures(
-                service_seconds=self._smoothed_service_seconds(service_id),
-                open_counters=int(open_counters or 0),
-                waiting=int(waiting or 0),
-                issued_today=int(issued_today or 0),
-            )
-        return self._figures[service_id]
+        data = self.office_line
+        return ServiceFigures(
+            service_seconds=data.service_seconds.get(
+                service_id, float(self.office.default_service_seconds)
+            ),
+            open_counters=data.open_counters.get(service_id, 0),
+            waiting=sum(
+                1
+                for waiting in data.waiting
+                if waiting.service_id == service_id and waiting.reserved_counter_id is None
+            ),
+            issued_today=data.issued_today.get(service_id, 0),
+        )
 
-    def line(self, service_id: int) -> list[int]:
-        """The waiting tickets of a service's line, in the order of the rules."""
-        if service_id not in self._lines:
-            rows = self.session.execute(
-                _LINE, {"office_id": self.office.id, "service_id": service_id}
-            ).all()
-            candidates = [
-                rules.Candidate(
-                    id=row.id,
-                    is_priority=rules.is_priority(row.priority),
-                    is_queue_head=row.is_queue_head,
-                    queued_at=row.queued_at,
-                )
-                for row in rows
-            ]
-            self._lines[service_id] = [
-                candidate.id for candidate in sorted(candidates, key=rules.waiting_order_key)
-            ]
-        return self._lines[service_id]
-
-    def _smoothed_service_seconds(self, service_id: int) -> float:
-        rows = self.session.execute(
-            _RECENT_SERVICE_TIMES,
-            {"service_id": service_id, "since": self.now - RECENT_SERVICE_WINDOW},
-        ).all()
-        samples = [
-            (finished - started).total_seconds()
-            for started, finished in reversed(rows)
-            if started is not None and finished is not None
-        ]
-        return rules.smoothed_service_seconds(samples, self.office.default_service_seconds)
-
-    def position(self, ticket: Ticket) -> int | None:
-        """People ahead of a waiting ticket in its line, else None.
-
-        Counted in SQL with the order of :func:`rules.waiting_order_key`:
-        sent to the head, then priority, then arrival.
-        """
+    def place(self, ticket: Ticket) -> line.Place | None:
+        """Where a waiting ticket stands; None for any other ticket."""
         if ticket.state != WAITING:
             return None
-        statement = _people_ahead_statement(
-            rules.is_priority(ticket.priority),
-            ticket.is_queue_head,
-            ticket.reserved_counter_id is not None,
-        )
-        count = self.session.scalar(
-            statement,
-            {
-                "office_id": self.office.id,
-                "service_id": ticket.service_id,
-                "counter_id": ticket.reserved_counter_id,
-                "ticket_id": ticket.id,
-                "queued_at": ticket.queued_at,
-            },
-        )
-        return int(count or 0)
+        return self.forecast.tickets.get(ticket.id)
 
-    def estimated_wait(self, service_id: int, people_ahead: int) -> float:
-        figures = self.figures(service_id)
-        return round(
-            rules.estimated_wait_seconds(
-                people_ahead, figures.open_counters, figures.service_seconds
-            ),
-            1,
-        )
+    def position(self, ticket: Ticket) -> int | None:
+        """People who will be called before a waiting ticket, else None."""
+        place = self.place(ticket)
+        return place.position if place is not None else None
+
+    def new_ticket_place(self, service_id: int) -> line.Place:
+        """Where a normal ticket of the service would stand if taken now."""
+        place = self.forecast.services.get(service_id)
+        if place is None:
+            return line.Place(self.figures(service_id).waiting, None)
+        return place
 
 
-def _line_conditions(*, reserved: bool) -> list[Any]:
-    """A line: a service's waiting tickets, or the legs reserved for one counter."""
-    conditions = [Ticket.office_id == bindparam("office_id"), Ticket.state == WAITING]
-    if reserved:
-        conditions.append(Ticket.reserved_counter_id == bindparam("counter_id"))
-    else:
-        conditions += [
-            Ticket.service_id == bindparam("service_id"),
-            Ticket.reserved_counter_id.is_(None),
-        ]
-    return conditions
-
-
-# The statements a ticket's and a service's figures need, built once: these
-# run for every ticket issued and every screen refreshed.
-_LINE = select(Ticket.id, Ticket.priority, Ticket.is_queue_head, Ticket.queued_at).where(
-    *_line_conditions(reserved=False)
-)
-#: A service's line length, open counters and numbers handed out today.
-_SERVICE_COUNTS = select(
-    select(func.count(Ticket.id)).where(*_line_conditions(reserved=False)).scalar_subquery(),
-    select(func.count(Counter.id))
-    .join(CounterService, CounterService.counter_id == Counter.id)
-    .where(CounterService.service_id == bindparam("service_id"), Counter.state == COUNTER_OPEN)
-    .scalar_subquery(),
-    select(NumberCounter.last_sequence)
-    .where(
-        NumberCounter.office_id == bindparam("office_id"),
-        NumberCounter.service_id == bindparam("service_id"),
-        NumberCounter.service_day == bindparam("day"),
+# The statements the line needs, built once: they run for every ticket
+# issued and every screen refreshed.
+_WAITING = select(
+    Ticket.id,
+    Ticket.service_id,
+    Ticket.priority,
+    Ticket.is_queue_head,
+    Ticket.queued_at,
+    Ticket.reserved_counter_id,
+).where(Ticket.office_id == bindparam("office_id"), Ticket.state == WAITING)
+_CURRENT = aliased(Ticket)
+#: The staffed counters, with what each is busy with.
+_OPEN_COUNTERS = (
+    select(
+        Counter.id,
+        Counter.number,
+        Counter.normal_streak,
+        _CURRENT.service_id.label("ticket_service_id"),
+        _CURRENT.started_at,
+        _CURRENT.last_called_at,
     )
-    .scalar_subquery(),
+    .outerjoin(
+        _CURRENT,
+        and_(
+            _CURRENT.id == Counter.current_ticket_id,
+            _CURRENT.state.in_(tuple(rules.ACTIVE_AT_COUNTER)),
+        ),
+    )
+    .where(Counter.office_id == bindparam("office_id"), Counter.state == COUNTER_OPEN)
+    .order_by(Counter.number)
 )
-_RECENT_SERVICE_TIMES = (
-    select(Ticket.started_at, Ticket.finished_at)
+_COUNTER_LINKS = (
+    select(CounterService.counter_id, CounterService.service_id, CounterService.preference)
+    .join(Counter, Counter.id == CounterService.counter_id)
+    .where(Counter.office_id == bindparam("office_id"), Counter.state == COUNTER_OPEN)
+)
+_ISSUED_TODAY = select(NumberCounter.service_id, NumberCounter.last_sequence).where(
+    NumberCounter.office_id == bindparam("office_id"),
+    NumberCounter.service_day == bindparam("day"),
+)
+_RECENT_SERVICE_ROWS = (
+    select(
+        Ticket.service_id,
+        Ticket.counter_id,
+        Ticket.started_at,
+        Ticket.finished_at,
+        func.row_number()
+        .over(
+            partition_by=(Ticket.service_id, Ticket.counter_id),
+            order_by=Ticket.finished_at.desc(),
+        )
+        .label("place"),
+    )
     .where(
-        Ticket.service_id == bindparam("service_id"),
+        Ticket.office_id == bindparam("office_id"),
         Ticket.state == DONE,
         Ticket.is_time_accurate.is_(True),
         Ticket.finished_at >= bindparam("since"),
         Ticket.started_at.is_not(None),
     )
-    .order_by(Ticket.finished_at.desc())
-    .limit(RECENT_SERVICE_SAMPLES)
+    .subquery()
 )
-
-
-@cache
-def _people_ahead_statement(is_priority: bool, is_queue_head: bool, reserved: bool) -> Any:
-    """Counts the tickets ahead of one in its line (see QueueView.position)."""
-    other_priority = _is_priority(Ticket.priority)
-    queued_at = bindparam("queued_at", type_=Ticket.queued_at.type)
-    same_arrival_ahead = or_(
-        Ticket.queued_at < queued_at,
-        and_(Ticket.queued_at == queued_at, Ticket.id < bindparam("ticket_id")),
-    )
-    if is_priority:
-        same_head_ahead = and_(other_priority, same_arrival_ahead)
-    else:
-        same_head_ahead = or_(other_priority, same_arrival_ahead)
-    if is_queue_head:
-        ahead = and_(Ticket.is_queue_head.is_(True), same_head_ahead)
-    else:
-        ahead = or_(
-            Ticket.is_queue_head.is_(True),
-            and_(Ticket.is_queue_head.is_(False), same_head_ahead),
-        )
-    return select(func.count(Ticket.id)).where(
-        *_line_conditions(reserved=reserved), Ticket.id != bindparam("ticket_id"), ahead
-    )
+#: The newest service times of each counter and service.
+_RECENT_SERVICE_TIMES = select(
+    _RECENT_SERVICE_ROWS.c.service_id,
+    _RECENT_SERVICE_ROWS.c.counter_id,
+    _RECENT_SERVICE_ROWS.c.started_at,
+    _RECENT_SERVICE_ROWS.c.finished_at,
+).where(_RECENT_SERVICE_ROWS.c.place <= RECENT_SERVICE_SAMPLES)
 
 
 def ticket_payload(
     view: QueueView, ticket: Ticket, status_url: StatusUrl, counter: Counter | None = None
 ) -> dict[str, Any]:
     office = view.office
-    position = view.position(ticket)
+    place = view.place(ticket)
     if ticket.counter_id is not None and counter is None:
         counter = view.session.get(Counter, ticket.counter_id)
     timezone = office.timezone
@@ -263,10 +318,8 @@ def ticket_payload(
         "counter_number": counter.number if counter is not None else None,
         "outcome": ticket.outcome,
         "parent_id": ticket.parent_id,
-        "position": position,
-        "estimated_wait_s": (
-            view.estimated_wait(ticket.service_id, position) if position is not None else None
-        ),
+        "position": place.position if place is not None else None,
+        "estimated_wait_s": place.wait_s(view.now) if place is not None else None,
         "is_time_accurate": ticket.is_time_accurate,
         "status_url": status_url(ticket.id),
     }
@@ -274,16 +327,23 @@ def ticket_payload(
 
 def service_closed_reason(view: QueueView, service: Service) -> str | None:
     """Why the service issues no ticket now (hours, holidays, an inactive
-    service, or today's numbers used up), or None while it issues."""
+    service, no staffed counter, or today's numbers used up), or None while
+    it issues."""
     from .operations import issuing_closed_reason
 
     figures = view.figures(service.id)
-    return issuing_closed_reason(view.office, service, view.now) or rules.numbering_closed_reason(
-        figures.issued_today,
-        service.daily_cap,
-        service.number_start,
-        service.number_end,
-        service.is_number_wrapping,
+    return (
+        issuing_closed_reason(view.office, service, view.now)
+        or rules.counter_closed_reason(
+            figures.open_counters, view.office.is_issuing_without_counter
+        )
+        or rules.numbering_closed_reason(
+            figures.issued_today,
+            service.daily_cap,
+            service.number_start,
+            service.number_end,
+            service.is_number_wrapping,
+        )
     )
 
 
@@ -291,6 +351,7 @@ def service_payload(view: QueueView, service: Service) -> dict[str, Any]:
     figures = view.figures(service.id)
     waiting = figures.waiting
     closed_reason = service_closed_reason(view, service)
+    new_ticket = view.new_ticket_place(service.id)
     return {
         "code": service.code,
         "name": service.name,
@@ -299,7 +360,8 @@ def service_payload(view: QueueView, service: Service) -> dict[str, Any]:
         "group": service.group_name,
         "group_en": service.group_name_en,
         "waiting": waiting,
-        "estimated_wait_s": view.estimated_wait(service.id, waiting),
+        "people_ahead": new_ticket.position,
+        "estimated_wait_s": new_ticket.wait_s(view.now),
         "open_counters": figures.open_counters,
         "target_wait_s": service.target_wait_minutes * 60,
         "is_issuing": closed_reason is None,

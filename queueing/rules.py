@@ -7,7 +7,6 @@ read and tested on its own.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,8 @@ from .models import (
     NO_SHOW,
     PARKED,
     PRIORITY_NONE,
+    SERVICE_STARTS_AT_CALL,
+    SERVICE_STARTS_AT_START,
     SERVING,
     TRANSFERRED,
     WAITING,
@@ -55,60 +56,8 @@ def transition(state: str, action: str) -> str | None:
     return result if state in allowed_from else None
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A waiting ticket as the calling rule sees it."""
-
-    id: int
-    is_priority: bool
-    is_queue_head: bool
-    queued_at: datetime
-    #: The counter's preference level for the ticket's service (1 first).
-    preference: int = 1
-
-
-def waiting_order_key(candidate: Candidate) -> tuple[int, bool, bool, datetime, int]:
-    """Sort key of a waiting line: preference, head, priority, arrival."""
-    return (
-        candidate.preference,
-        not candidate.is_queue_head,
-        not candidate.is_priority,
-        candidate.queued_at,
-        candidate.id,
-    )
-
-
-def call_order(
-    candidates: Iterable[Candidate], priority_ratio: int, normal_streak: int
-) -> list[Candidate]:
-    """The order in which a counter should try to claim waiting tickets.
-
-    Within the best preference level: tickets sent to the head come first,
-    then, with ``priority_ratio`` 0, every priority ticket before normal
-    ones; with a ratio of N, one priority ticket after each N normal ones
-    (``normal_streak`` counts normal tickets this counter called since its
-    last priority one). Otherwise first come, first served.
-    """
-    ordered = sorted(candidates, key=waiting_order_key)
-    if priority_ratio <= 0 or not ordered:
-        return ordered
-    best_level = ordered[0].preference
-    level = [c for c in ordered if c.preference == best_level]
-    rest = [c for c in ordered if c.preference != best_level]
-    heads = [c for c in level if c.is_queue_head]
-    others = [c for c in level if not c.is_queue_head]
-    priority = [c for c in others if c.is_priority]
-    normal = [c for c in others if not c.is_priority]
-    line = priority + normal if normal_streak >= priority_ratio else normal + priority
-    return heads + line + rest
-
-
 def is_priority(category: str) -> bool:
     return category != PRIORITY_NONE
-
-
-def next_normal_streak(streak: int, called_priority: bool) -> int:
-    return 0 if called_priority else streak + 1
 
 
 def number_for_sequence(sequence: int, start: int, end: int, is_wrapping: bool) -> int | None:
@@ -132,6 +81,15 @@ def numbering_closed_reason(
         return "daily_cap_reached"
     if number_for_sequence(issued_today + 1, start, end, is_wrapping) is None:
         return "numbers_exhausted"
+    return None
+
+
+def counter_closed_reason(open_counters: int, is_issuing_without_counter: bool) -> str | None:
+    """ "no_open_counter" when no staffed counter serves the service and the
+    office does not issue into such a line; a ticket nobody would call is
+    never handed out without saying so."""
+    if open_counters == 0 and not is_issuing_without_counter:
+        return "no_open_counter"
     return None
 
 
@@ -211,10 +169,18 @@ def smoothed_service_seconds(recent_oldest_first: Sequence[float], default: floa
     return weight * smoothed + (1 - weight) * float(default)
 
 
-def estimated_wait_seconds(people_ahead: int, open_counters: int, service_seconds: float) -> float:
-    """People ahead ÷ open counters serving the service × service time.
+def service_start(
+    started_at: datetime | None, last_called_at: datetime | None, service_starts_at: str
+) -> tuple[datetime | None, str | None]:
+    """When a finished ticket's service began, and what marks it.
 
-    With no counter open the estimate assumes one will open, rather than
-    promising nothing.
+    *Start* marks it when pressed. A ticket finished straight from its call
+    began at its (last) call where the office says service starts at the
+    call; where only *Start* starts a service, it has no service time,
+    rather than a false 0 s.
     """
-    return people_ahead / max(open_counters, 1) * service_seconds
+    if started_at is not None:
+        return started_at, SERVICE_STARTS_AT_START
+    if service_starts_at == SERVICE_STARTS_AT_CALL and last_called_at is not None:
+        return last_called_at, SERVICE_STARTS_AT_CALL
+    return None, None

@@ -6,8 +6,10 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Flask
+from sqlalchemy import select
 
 from queueing import operations
+from queueing.models import Office
 from queueing.operations import Actor
 
 from .context import database, write
@@ -34,13 +36,34 @@ def close_stale_days(app: Flask) -> int:
         return closed
 
 
+def free_silent_counters(app: Flask) -> int:
+    """Pause and free the counters whose clerk's terminal fell silent for
+    the office's grace period; returns how many."""
+    with app.app_context():
+        now = datetime.now(UTC)
+        with database().read() as session:
+            office_ids = list(session.scalars(select(Office.id)))
+        freed = 0
+        for office_id in office_ids:
+            freed += write(
+                lambda session, office_id=office_id: operations.free_silent_counters(
+                    session, office_id, now
+                )
+            )
+        if freed:
+            log.info("paused %d counter(s) whose terminal fell silent", freed)
+        return freed
+
+
 def day_close_loop(app: Flask) -> None:
     """Runs for the life of the process: a day closes within a minute of
-    the office's local midnight, and at start-up after a night powered off."""
+    the office's local midnight, and at start-up after a night powered off;
+    counters left by their clerks are paused within a minute of the grace."""
     interval = float(app.config["LUOT_DAY_CLOSE_INTERVAL"])
     while True:
-        try:
-            close_stale_days(app)
-        except Exception:
-            log.exception("closing the day failed; trying again in %.0f s", interval)
+        for job in (close_stale_days, free_silent_counters):
+            try:
+                job(app)
+            except Exception:
+                log.exception("%s failed; trying again in %.0f s", job.__name__, interval)
         socketio.sleep(interval)

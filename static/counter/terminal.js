@@ -466,6 +466,31 @@
     trigger(action);
   });
 
+  // -- who works the counter ------------------------------------------------------------
+
+  /** Seconds the notice stays before the terminal goes back to the choice of counter. */
+  const TAKEN_NOTICE_MS = 5000;
+  let isLeaving = false;
+
+  /** Another clerk took this counter: say so, then go back to the choice of counter. */
+  function leaveTakenCounter() {
+    if (isLeaving) return;
+    isLeaving = true;
+    say(texts.counter_taken, true);
+    setTimeout(() => window.location.assign(config.urls.choose), TAKEN_NOTICE_MS);
+  }
+
+  /**
+   * The terminal's beat: while it is heard from, the counter counts as
+   * staffed; a silent terminal's counter is paused after the office's grace.
+   */
+  function keepCounter() {
+    if (!socket.connected || isLeaving) return;
+    socket.timeout(ACK_TIMEOUT_MS).emit("keep_counter", { counter: counterId }, (timeout, ack) => {
+      if (!timeout && ack && !ack.ok && ack.error && ack.error.code === "counter_taken") leaveTakenCounter();
+    });
+  }
+
   // -- start ----------------------------------------------------------------------------
 
   const socket = LuotLive.connect("/counter", { office: config.office }, byId("offline"));
@@ -476,6 +501,11 @@
   socket.on("disconnect", updateButtons);
   socket.on("queue_state", onState);
   socket.on("queue_changed", onState);
+  socket.on("connect", keepCounter);
+  socket.on("counter_taken", (taken) => {
+    if (taken.counter === counterId && taken.clerk_id !== config.clerkId) leaveTakenCounter();
+  });
+  setInterval(keepCounter, config.beatSeconds * 1000);
   setInterval(updateTimer, 1000);
   updateButtons();
   window.luotTerminal = { socket: socket };

@@ -24,12 +24,12 @@
 
   /**
    * The estimated wait in whole minutes, rounded up as on the printed
-   * ticket, so that paper and screen never disagree.
+   * ticket, so that paper and screen never disagree. No estimate (null)
+   * means that no open counter can call the ticket now.
    */
   function waitText(seconds, texts) {
-    if (seconds === null || seconds === undefined || seconds < 60) {
-      return texts.wait_under_one_minute;
-    }
+    if (seconds === null || seconds === undefined) return texts.wait_unknown;
+    if (seconds < 60) return texts.wait_under_one_minute;
     const minutes = Math.ceil(seconds / 60);
     if (minutes === 1) return texts.wait_one_minute;
     return format(texts.wait_minutes, { minutes: minutes });

@@ -2,9 +2,9 @@
  * The citizen's ticket page (the QR code's target), on a phone.
  *
  * Follows one ticket over the /ticket namespace: `ticket_updated` carries
- * the ticket at connect and at each change, `line_changed` the order of
- * its service's waiting line, from which the position and the estimate
- * are computed here without asking the server. When the ticket is called
+ * the ticket at connect and at each change, `line_changed` the places of
+ * its service's waiting tickets, from which the position and the estimate
+ * are read here without asking the server. When the ticket is called
  * the page rings (once sound is allowed by a tap) and vibrates. Phones
  * suspend pages whose screen is locked, so on coming back to view, and on
  * every reconnect, the ticket is fetched afresh.
@@ -98,14 +98,17 @@
     }
   }
 
-  /** line_changed: the service's waiting ticket ids in call order. */
+  /**
+   * line_changed: the places of the service's waiting tickets, as
+   * [id, position, estimated_wait_s], from the same forecast as the API.
+   */
   function applyLine(line) {
     if (ticket.state !== "waiting" || line.service !== ticket.service) return;
-    const position = line.waiting.indexOf(ticket.id);
+    const own = line.tickets.find((row) => row[0] === ticket.id);
     // Not in the (possibly shortened) list: the ticket's own update follows.
-    if (position < 0) return;
-    ticket.position = position;
-    ticket.estimated_wait_s = (position / Math.max(line.open_counters, 1)) * line.service_seconds;
+    if (!own) return;
+    ticket.position = own[1];
+    ticket.estimated_wait_s = own[2];
     renderWaiting();
   }
 

@@ -47,10 +47,19 @@ def test_waiting_line_longest_wait_and_estimate(db, office, clock, issue):
     ht = next(s for s in figures["services"] if s["code"] == "HT")
     assert (ht["waiting"], ht["priority_waiting"]) == (2, 1)
     assert (ht["longest_wait_s"], ht["longest_code"]) == (180.0, "A001")
-    # Two ahead of a newcomer, 3 open counters, 300 s default service time.
-    assert ht["estimated_wait_s"] == 200.0
+    # Two ahead of a newcomer and three idle counters: the third calls the
+    # newcomer at once.
+    assert (ht["people_ahead"], ht["estimated_wait_s"]) == (2, 0.0)
+    issue("KD")
+    issue("HT")
+    figures = read_board(db, office, clock)
+    ht = next(s for s in figures["services"] if s["code"] == "HT")
+    # Four ahead, every counter serving every service: the first counter to
+    # be free again (300 s default service time) calls the fourth, the next
+    # one the newcomer.
+    assert (ht["people_ahead"], ht["estimated_wait_s"]) == (4, 300.0)
     assert ht["target_wait_s"] == 900
-    assert figures["totals"]["waiting"] == 2
+    assert figures["totals"]["waiting"] == 4
     assert figures["alerts"] == []
 
 

@@ -118,8 +118,8 @@ def test_a_recall_of_a_parked_ticket_is_not_a_first_call(
     at(320, ops.finish, c2)
     lan = figures(db, office, lan.clerk_id, clock)
     assert (lan.called, lan.served, lan.mean_wait_s) == (0, 1, None)
-    # finish() starts a ticket still only called: served in 0 s.
-    assert lan.mean_service_s == 0.0
+    # Finished straight from its call at 300 s: served from the call, 20 s.
+    assert lan.mean_service_s == 20.0
     minh = figures(db, office, minh.clerk_id, clock)
     assert (minh.called, minh.served, minh.mean_wait_s) == (1, 0, 60.0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from queueing import operations as ops
 from queueing.errors import Invalid, WrongState
+from queueing.line import Line
 from queueing.models import Counter, CounterService, Event, Office, Service, Ticket
 from queueing.operations import Actor
 
@@ -194,8 +196,6 @@ def test_call_next_weighs_the_first_of_each_line_as_it_would_weigh_all(
     as that many claims can go, for every priority ratio and streak."""
     import random
 
-    from queueing import rules
-
     rng = random.Random(seed)
     counter = counters[0]
     codes = sorted(services)
@@ -221,16 +221,23 @@ def test_call_next_weighs_the_first_of_each_line_as_it_would_weigh_all(
     db.write(fill)
     with db.read() as session:
         stored = session.get(Counter, counter.id)
-        everything = ops._candidates(session, stored, None)
-        firsts = {n: ops._candidates(session, stored, n) for n in (1, 2, ops.CANDIDATES_PER_LINE)}
+        everything = ops.candidates(session, stored, None)
+        firsts = {n: ops.candidates(session, stored, n) for n in (1, 2, ops.CANDIDATES_PER_LINE)}
+        desk = ops.desk_of(stored)
     assert 250 < len(everything) < 300  # all but those sent to the other counter
+
+    def first_ids(tickets, ratio, streak, count):
+        order = Line(tickets, ratio).call_order(replace(desk, normal_streak=streak))
+        return [ticket.id for ticket, _ in zip(order, range(count), strict=False)]
+
     for per_line, some in firsts.items():
         assert len(some) < len(everything)
         for ratio in (0, 1, 3):
             for streak in (0, 2, 5):
-                whole = rules.call_order(everything, ratio, streak)[:per_line]
-                first = rules.call_order(some, ratio, streak)[:per_line]
-                assert [c.id for c in first] == [c.id for c in whole], (per_line, ratio, streak)
+                whole = first_ids(everything, ratio, streak, per_line)
+                first = first_ids(some, ratio, streak, per_line)
+                assert len(first) == per_line
+                assert first == whole, (per_line, ratio, streak)
 
 
 def test_call_next_returns_none_when_nobody_waits(act, counters):
@@ -490,24 +497,3 @@ def test_close_day_closes_open_tickets_flagged_inaccurate(db, office, issue, act
 def test_close_day_leaves_todays_tickets(db, office, issue, clock):
     issue()
     assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 0
-
-
-def test_positions_agree_with_the_line_order(db, office, issue, act, counters, clock):
-    from queueing.queries import QueueView
-
-    for priority in ("none", "elderly", "none", "disability", "none"):
-        issue("HT", priority=priority)
-        clock.advance(5)
-    issue("DD")
-    act(ops.call_next, counters[0].id)  # the first priority ticket
-    act(ops.transfer, counters[0].id, service_code="HT")  # back to the head
-    issue("HT", priority="pregnancy")
-    with db.read() as session:
-        view = QueueView(session, session.get(Office, office.id), clock())
-        line = view.line(session.scalar(select(Service.id).where(Service.code == "HT")))
-        tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(line)))}
-        positions = [view.position(tickets[ticket_id]) for ticket_id in line]
-        head = tickets[line[0]]
-    assert positions == list(range(len(line)))
-    assert head.parent_id is not None
-    assert len(line) == 6

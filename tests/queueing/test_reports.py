@@ -64,12 +64,14 @@ def test_summary_figures_are_exact(db, office, history):
         "p90": 984.0,
         "max": 1200.0,
     }
-    assert summary["walk_s"]["mean"] == pytest.approx(110.0)  # 30, 0, 300
+    # t3 was finished straight from its call: its service began at the
+    # call (the office's default rule), so it walked 0 s and was served 300 s.
+    assert summary["walk_s"]["mean"] == pytest.approx(10.0)  # 30, 0, 0
     assert summary["service_s"] == {
         "count": 3,
-        "mean": 160.0,
-        "median": 180.0,
-        "p90": 276.0,
+        "mean": 260.0,
+        "median": 300.0,
+        "p90": 300.0,
         "max": 300.0,
     }
     assert summary["service_level"] == pytest.approx(0.6667)

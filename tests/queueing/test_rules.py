@@ -7,61 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from queueing import rules
-from queueing.rules import Candidate
+from queueing.line import next_normal_streak
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-def candidate(id: int, minute: int, *, priority: bool = False, head: bool = False, level: int = 1):
-    return Candidate(
-        id=id,
-        is_priority=priority,
-        is_queue_head=head,
-        queued_at=T0 + timedelta(minutes=minute),
-        preference=level,
-    )
-
-
-def ids(ordered: list[Candidate]) -> list[int]:
-    return [c.id for c in ordered]
-
-
-def test_call_order_is_first_come_first_served():
-    line = [candidate(3, 2), candidate(1, 0), candidate(2, 1)]
-    assert ids(rules.call_order(line, priority_ratio=0, normal_streak=0)) == [1, 2, 3]
-
-
-def test_call_order_puts_priority_first_when_ratio_is_zero():
-    line = [candidate(1, 0), candidate(2, 1), candidate(3, 5, priority=True)]
-    assert ids(rules.call_order(line, priority_ratio=0, normal_streak=0)) == [3, 1, 2]
-
-
-def test_call_order_with_ratio_calls_normal_until_streak_reaches_ratio():
-    line = [candidate(1, 0), candidate(2, 1), candidate(3, 2, priority=True)]
-    assert ids(rules.call_order(line, priority_ratio=2, normal_streak=0))[0] == 1
-    assert ids(rules.call_order(line, priority_ratio=2, normal_streak=1))[0] == 1
-    assert ids(rules.call_order(line, priority_ratio=2, normal_streak=2))[0] == 3
-
-
-def test_call_order_with_ratio_takes_priority_when_no_normal_waits():
-    line = [candidate(7, 0, priority=True)]
-    assert ids(rules.call_order(line, priority_ratio=3, normal_streak=0)) == [7]
-
-
-def test_call_order_puts_queue_head_before_priority():
-    line = [candidate(1, 0, priority=True), candidate(2, 9, head=True)]
-    assert ids(rules.call_order(line, priority_ratio=0, normal_streak=0)) == [2, 1]
-    assert ids(rules.call_order(line, priority_ratio=2, normal_streak=0)) == [2, 1]
-
-
-def test_call_order_serves_lower_preference_level_first():
-    line = [candidate(1, 0, level=2), candidate(2, 5, level=1)]
-    assert ids(rules.call_order(line, priority_ratio=0, normal_streak=0)) == [2, 1]
-
-
 def test_next_normal_streak_counts_normal_calls_and_resets_on_priority():
-    assert rules.next_normal_streak(0, called_priority=False) == 1
-    assert rules.next_normal_streak(4, called_priority=True) == 0
+    assert next_normal_streak(0, called_priority=False) == 1
+    assert next_normal_streak(4, called_priority=True) == 0
 
 
 def test_number_for_sequence_counts_from_start():
@@ -161,13 +114,24 @@ def test_smoothed_service_seconds_leans_to_recent_samples():
     assert value == pytest.approx(130.0)
 
 
-def test_estimated_wait_divides_people_by_open_counters():
-    assert rules.estimated_wait_seconds(6, 3, 120.0) == pytest.approx(240.0)
-    assert rules.estimated_wait_seconds(0, 3, 120.0) == 0.0
+def test_service_start_is_start_when_pressed():
+    assert rules.service_start(T0, T0 - timedelta(minutes=1), "call") == (T0, "start")
+    assert rules.service_start(T0, T0 - timedelta(minutes=1), "start") == (T0, "start")
 
 
-def test_estimated_wait_assumes_one_counter_when_none_is_open():
-    assert rules.estimated_wait_seconds(2, 0, 100.0) == pytest.approx(200.0)
+def test_service_finished_from_its_call_starts_at_the_call_where_the_office_says_so():
+    called = T0 - timedelta(minutes=4)
+    assert rules.service_start(None, called, "call") == (called, "call")
+
+
+def test_service_finished_from_its_call_is_untimed_where_only_start_starts_it():
+    assert rules.service_start(None, T0, "start") == (None, None)
+
+
+def test_counter_closed_reason_only_without_open_counter_and_when_the_office_refuses():
+    assert rules.counter_closed_reason(0, False) == "no_open_counter"
+    assert rules.counter_closed_reason(0, True) is None
+    assert rules.counter_closed_reason(2, False) is None
 
 
 def test_transitions():

@@ -1,0 +1,281 @@
+"""The line: which waiting ticket each counter calls next, and when every
+waiting ticket is expected to be called.
+
+This is the one model of the call order. ``call_next`` asks it which ticket
+to claim; the citizen's position and estimated wait, the service figures of
+the kiosk and the API, the counter's waiting list and the board all read the
+same model, so what a citizen is told is what the counters will do.
+
+The rule a counter follows when it calls:
+1. its services by preference level (1 first); a ticket transferred to this
+   very counter comes before every level;
+2. within the first level that has anyone waiting: tickets sent to the head
+   of the line first (priority ones before the others), then, with the
+   office's priority ratio 0, priority tickets before normal ones; with a
+   ratio of N, one priority ticket after each N normal ones (the counter's
+   streak counts normal tickets called since its last priority one);
+3. otherwise first come, first served across every service of that level.
+
+The forecast runs the staffed counters forward from ``now``: each calls by
+the rule the moment it is expected to be free, and is then busy for the
+service time of what it called (its own pace where history allows). A
+ticket's position is the number of tickets called before it at the counters
+that could call it; its estimated wait is when its call comes.
+
+Pure code: plain values in, plain values out, no database and no clock.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+#: An owner of waiting tickets: ("service", id) or ("counter", id) for the
+#: legs transferred to one counter.
+Owner = tuple[str, int]
+#: The four kinds of ticket in one owner's line, as (is_queue_head, is_priority).
+HEAD_PRIORITY = (True, True)
+HEAD_NORMAL = (True, False)
+PRIORITY = (False, True)
+NORMAL = (False, False)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A waiting ticket as the line sees it."""
+
+    id: int
+    service_id: int
+    is_priority: bool
+    is_queue_head: bool
+    queued_at: datetime
+    #: Transferred to one counter: only that counter calls it.
+    reserved_counter_id: int | None = None
+
+    @property
+    def owner(self) -> Owner:
+        if self.reserved_counter_id is not None:
+            return ("counter", self.reserved_counter_id)
+        return ("service", self.service_id)
+
+    @property
+    def kind(self) -> tuple[bool, bool]:
+        # A leg transferred to one counter goes first there.
+        return (self.is_queue_head or self.reserved_counter_id is not None, self.is_priority)
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """A counter as the line sees it."""
+
+    id: int
+    number: int
+    #: Service id -> preference level (1 first).
+    preferences: Mapping[int, int]
+    #: Normal tickets called here since the last priority one.
+    normal_streak: int = 0
+    #: When the counter is expected to be free to call (its current citizen
+    #: served); None means now.
+    free_at: datetime | None = None
+    #: Expected service seconds per service at this counter (its own pace).
+    pace: Mapping[int, float] = field(default_factory=dict)
+
+    def levels(self) -> list[list[Owner]]:
+        """The owners this counter calls from, level by level."""
+        by_level: dict[int, list[Owner]] = {}
+        for service_id, level in self.preferences.items():
+            by_level.setdefault(level, []).append(("service", service_id))
+        return [[("counter", self.id)]] + [by_level[level] for level in sorted(by_level)]
+
+
+def _kinds(priority_ratio: int, normal_streak: int) -> tuple[tuple[bool, bool], ...]:
+    """The order in which a counter looks at the kinds of one level."""
+    if priority_ratio > 0 and normal_streak < priority_ratio:
+        return (HEAD_PRIORITY, HEAD_NORMAL, NORMAL, PRIORITY)
+    return (HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, NORMAL)
+
+
+def next_normal_streak(streak: int, called_priority: bool) -> int:
+    """A priority call starts the count of normal calls again."""
+    return 0 if called_priority else streak + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a ticket (or a ticket taken now) stands."""
+
+    #: People who will be called before it at the counters that can call it.
+    position: int
+    #: When its call is expected; None when no staffed counter can call it.
+    call_at: datetime | None
+
+    def wait_s(self, now: datetime) -> float | None:
+        if self.call_at is None:
+            return None
+        return round(max((self.call_at - now).total_seconds(), 0.0), 1)
+
+
+@dataclass(slots=True)
+class Forecast:
+    """The line run forward: every waiting ticket's place, and the place a
+    normal ticket of each service would take if issued now."""
+
+    now: datetime
+    tickets: dict[int, Place]
+    services: dict[int, Place]
+    #: The predicted calls in order: (counter id, ticket id).
+    calls: list[tuple[int, int]]
+
+
+class Line:
+    """The waiting tickets of one office, kept in the order of the rule.
+
+    Picking removes the ticket, so a Line is used for one question and then
+    dropped.
+    """
+
+    def __init__(self, tickets: Iterable[Waiting], priority_ratio: int) -> None:
+        self.priority_ratio = priority_ratio
+        self._lines: dict[Owner, dict[tuple[bool, bool], deque[Waiting]]] = {}
+        for ticket in sorted(tickets, key=lambda t: (t.queued_at, t.id)):
+            kinds = self._lines.setdefault(ticket.owner, {})
+            kinds.setdefault(ticket.kind, deque()).append(ticket)
+
+    def __len__(self) -> int:
+        return sum(len(line) for kinds in self._lines.values() for line in kinds.values())
+
+    def _front(self, owners: Sequence[Owner], kind: tuple[bool, bool]) -> Waiting | None:
+        best: Waiting | None = None
+        for owner in owners:
+            line = self._lines.get(owner, {}).get(kind)
+            if line:
+                first = line[0]
+                if best is None or (first.queued_at, first.id) < (best.queued_at, best.id):
+                    best = first
+        return best
+
+    def _choose(
+        self, levels: Sequence[Sequence[Owner]], normal_streak: int
+    ) -> tuple[int, Waiting | None, tuple[bool, bool] | None]:
+        """(level index, ticket, kind) a counter would call now; the level
+        index is len(levels) when it would call nobody."""
+        kinds = _kinds(self.priority_ratio, normal_streak)
+        for index, owners in enumerate(levels):
+            for kind in kinds:
+                ticket = self._front(owners, kind)
+                if ticket is not None:
+                    return index, ticket, kind
+        return len(levels), None, None
+
+    def _remove(self, ticket: Waiting) -> None:
+        line = self._lines[ticket.owner][ticket.kind]
+        if line[0].id == ticket.id:
+            line.popleft()
+        else:
+            line.remove(ticket)
+
+    def pick(self, desk: Desk, normal_streak: int | None = None) -> Waiting | None:
+        """Take out the ticket ``desk`` calls next, or None."""
+        streak = desk.normal_streak if normal_streak is None else normal_streak
+        _level, ticket, _kind = self._choose(desk.levels(), streak)
+        if ticket is not None:
+            self._remove(ticket)
+        return ticket
+
+    def call_order(self, desk: Desk, *, as_called: bool = False) -> Iterator[Waiting]:
+        """Every ticket ``desk`` may call, in the order it would take them.
+
+        By default each is what the counter's *next* call would take should
+        the ones before it be claimed by others meanwhile (its streak stays);
+        with ``as_called``, the order in which this counter alone would call
+        them one after another (its streak moves with each call).
+        """
+        levels = desk.levels()
+        streak = desk.normal_streak
+        while True:
+            _level, ticket, _kind = self._choose(levels, streak)
+            if ticket is None:
+                return
+            self._remove(ticket)
+            if as_called:
+                streak = next_normal_streak(streak, ticket.is_priority)
+            yield ticket
+
+    def forecast(
+        self,
+        desks: Sequence[Desk],
+        now: datetime,
+        service_seconds: Mapping[int, float],
+        default_service_seconds: float,
+    ) -> Forecast:
+        """Run the staffed counters ``desks`` forward from ``now``.
+
+        ``service_seconds`` is each service's smoothed service time, used
+        where a counter has no pace of its own for it.
+        """
+        owners_desks: dict[Owner, list[int]] = {}
+        desk_levels = []
+        for index, desk in enumerate(desks):
+            levels = desk.levels()
+            desk_levels.append(levels)
+            for owners in levels:
+                for owner in owners:
+                    owners_desks.setdefault(owner, []).append(index)
+        calls_at = [0] * len(desks)
+        streaks = [desk.normal_streak for desk in desks]
+        heap = [
+            (max(desk.free_at or now, now), desk.number, index) for index, desk in enumerate(desks)
+        ]
+        heapq.heapify(heap)
+        tickets: dict[int, Place] = {}
+        services: dict[int, Place] = {}
+        calls: list[tuple[int, int]] = []
+
+        def calls_before(owner: Owner) -> int:
+            return sum(calls_at[index] for index in owners_desks.get(owner, ()))
+
+        def new_ticket_due(owners: Iterable[Owner], at: datetime) -> None:
+            # A normal ticket issued now would be called here, at ``at``:
+            # nothing it would have to let go first is left at this level.
+            for kind_name, service_id in owners:
+                if kind_name == "service" and service_id not in services:
+                    services[service_id] = Place(calls_before((kind_name, service_id)), at)
+
+        while heap:
+            at, _number, index = heapq.heappop(heap)
+            desk = desks[index]
+            levels = desk_levels[index]
+            level, ticket, kind = self._choose(levels, streaks[index])
+            for owners in levels[1:level]:
+                new_ticket_due(owners, at)
+            if ticket is None:
+                continue
+            if (
+                kind == PRIORITY
+                and self.priority_ratio > 0
+                and streaks[index] < self.priority_ratio
+            ):
+                # Priority only because no normal ticket waits at this
+                # level: a new normal one would be taken first.
+                new_ticket_due(levels[level], at)
+            self._remove(ticket)
+            tickets[ticket.id] = Place(calls_before(ticket.owner), at)
+            calls.append((desk.id, ticket.id))
+            calls_at[index] += 1
+            streaks[index] = next_normal_streak(streaks[index], ticket.is_priority)
+            seconds = desk.pace.get(ticket.service_id)
+            if seconds is None:
+                seconds = service_seconds.get(ticket.service_id, default_service_seconds)
+            heapq.heappush(heap, (at + timedelta(seconds=seconds), desk.number, index))
+        # Whoever no staffed counter can call waits behind the others of
+        # its own line, with no time to promise.
+        for kinds in self._lines.values():
+            ahead = 0
+            for kind in (HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, NORMAL):
+                for waiting in kinds.get(kind, ()):
+                    tickets[waiting.id] = Place(ahead, None)
+                    ahead += 1
+        return Forecast(now=now, tickets=tickets, services=services, calls=calls)
