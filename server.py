@@ -31,6 +31,7 @@ from typing import Any
 import click
 from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 import config
@@ -62,8 +63,19 @@ def _cors_origins(value: str) -> Any:
     return None
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a whole number that fits a database id."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Ids in paths are database ids: one past a 64-bit integer names nothing
+    # (404), rather than failing in the database driver.
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.from_mapping(config.from_environment(demo_default=False))
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -551,3 +551,55 @@ def test_printer_failure_is_logged_and_the_ticket_stands(client, app_db):
     with app_db.read() as session:
         failed = session.query(Event).filter_by(kind="print_failed").one()
     assert failed.data["printer"] == "tcp://127.0.0.1:9"
+
+
+def test_positions_count_everyone_the_shared_counters_call_first(client, issue):
+    """The demo's three counters serve every service: nine tickets over three
+    services are called in arrival order, and told so."""
+    tickets = [issue(service) for _ in range(3) for service in ("HT", "DD", "KD")]
+    assert [ticket["position"] for ticket in tickets] == list(range(9))
+    # Three counters call the first three at once; the others follow at
+    # the office's default service time (300 s, no history yet).
+    assert [ticket["estimated_wait_s"] for ticket in tickets] == [0.0] * 3 + [300.0] * 3 + [
+        600.0
+    ] * 3
+    for ticket in tickets:
+        fresh = client.get(f"/api/v1/tickets/{ticket['id']}").get_json()
+        assert (fresh["position"], fresh["estimated_wait_s"]) == (
+            ticket["position"],
+            ticket["estimated_wait_s"],
+        )
+    services = {s["code"]: s for s in client.get("/api/v1/services").get_json()["services"]}
+    assert (services["LD"]["people_ahead"], services["LD"]["estimated_wait_s"]) == (9, 900.0)
+    assert services["LD"]["waiting"] == 0
+
+
+def test_a_service_with_no_open_counter_refuses_tickets_with_its_reason(client, clerk):
+    for counter in client.get("/api/v1/counters").get_json()["counters"]:
+        response = client.post(f"/api/v1/counters/{counter['id']}/pause", headers=clerk)
+        assert response.status_code == 200
+    services = {s["code"]: s for s in client.get("/api/v1/services").get_json()["services"]}
+    assert (services["HT"]["is_issuing"], services["HT"]["closed_reason"]) == (
+        False,
+        "no_open_counter",
+    )
+    assert (services["HT"]["open_counters"], services["HT"]["estimated_wait_s"]) == (0, None)
+    assert conforms(services["HT"], "Service")
+    response = client.post("/api/v1/tickets", json={"service": "HT"})
+    assert response.status_code == 409
+    assert error_code(response) == "no_open_counter"
+    assert services["HT"]["waiting"] == 0
+    assert client.get("/api/v1/services").get_json()["services"][0]["waiting"] == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/tickets/9837412173457689384740454400",
+        "/api/v1/tickets/9223372036854775808",
+    ],
+)
+def test_an_id_beyond_a_database_id_is_404_not_a_crash(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert error_code(response) == "not_found"
