@@ -128,6 +128,29 @@ class OfficeForm(FlaskForm):
         _l("Cảnh báo khi quầy tạm dừng quá (phút)"),
         validators=[InputRequired(message=REQUIRED), between(1, 480)],
     )
+    terminal_grace_minutes = WholeNumberField(
+        _l("Tạm dừng quầy khi máy trạm mất kết nối quá (phút)"),
+        description=_l(
+            "Quầy chỉ được tính là đang phục vụ khi có cán bộ làm việc tại máy trạm; "
+            "máy trạm im lặng quá thời gian này thì quầy được tạm dừng và giải phóng."
+        ),
+        validators=[InputRequired(message=REQUIRED), between(1, 120)],
+    )
+    is_issuing_without_counter = BooleanField(
+        _l("Vẫn phát số khi chưa có quầy nào mở cho lĩnh vực"),
+        description=_l(
+            "Số được phát kèm thông báo chưa có quầy mở và không ước tính thời gian chờ; "
+            "nếu không chọn, máy lấy số báo lĩnh vực chưa có quầy và không phát số."
+        ),
+    )
+    service_starts_at = SelectField(
+        _l("Thời gian phục vụ của số kết thúc mà chưa bấm Bắt đầu"),
+        choices=[
+            SelectChoice("call", _l("Tính từ lúc gọi số")),
+            SelectChoice("start", _l("Không tính (chỉ tính từ lúc bấm Bắt đầu)")),
+        ],
+        validators=[InputRequired(message=REQUIRED)],
+    )
 
     def opening_fields(self) -> list[tuple[Any, list[tuple[Field, Field]]]]:
         """(weekday label, [(start, end) per period]) for the template."""

@@ -253,6 +253,9 @@ def _office_form_values(form: OfficeForm) -> dict[str, Any]:
         "is_transfer_to_head": bool(form.is_transfer_to_head.data),
         "default_service_seconds": form.default_service_seconds.data,
         "pause_alert_minutes": form.pause_alert_minutes.data,
+        "terminal_grace_minutes": form.terminal_grace_minutes.data,
+        "is_issuing_without_counter": bool(form.is_issuing_without_counter.data),
+        "service_starts_at": form.service_starts_at.data,
     }
 
 
@@ -268,6 +271,9 @@ def _fill_office_form(form: OfficeForm, office: Office) -> None:
         "is_transfer_to_head",
         "default_service_seconds",
         "pause_alert_minutes",
+        "terminal_grace_minutes",
+        "is_issuing_without_counter",
+        "service_starts_at",
     ):
         form[name].data = getattr(office, name)
     form.holidays.data = "\n".join(office.holidays or [])
@@ -369,6 +375,16 @@ def _service_values(form: ServiceForm) -> dict[str, Any]:
     return values
 
 
+def _unserved_warning(name: str) -> str:
+    """Said when a service is created (no counter serves it yet), and on the
+    list for every active service that no counter serves."""
+    return _(
+        "Chưa có quầy nào phục vụ lĩnh vực %(name)s: hãy gán lĩnh vực cho ít nhất một quầy "
+        "(mục Quầy), nếu không máy lấy số sẽ không phát số cho lĩnh vực này.",
+        name=name,
+    )
+
+
 @bp.get("/services")
 @page("admin")
 def services() -> str:
@@ -379,7 +395,16 @@ def services() -> str:
             .where(Service.office_id == office.id)
             .order_by(Service.sort_order, Service.id)
         ).all()
-        return _render("admin/services.html", session, office, services=rows)
+        unserved = settings.services_without_counter(session, office.id)
+        warnings = [_unserved_warning(row.name) for row in rows if row.id in unserved]
+        return _render(
+            "admin/services.html",
+            session,
+            office,
+            services=rows,
+            unserved=unserved,
+            warnings=warnings,
+        )
 
 
 @bp.route("/services/new", methods=["GET", "POST"])
@@ -396,6 +421,7 @@ def service_new() -> str | BaseResponse:
         )
         if created is not None:
             flash(_("Đã thêm lĩnh vực %(name)s.", name=created.name), "success")
+            flash(_unserved_warning(created.name), "warning")
             return _go("admin.services", office)
     with database().read() as session:
         return _render(

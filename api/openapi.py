@@ -138,8 +138,18 @@ SCHEMAS: dict[str, Any] = {
                 **NULLABLE_INTEGER,
                 "description": "the leg this one was transferred from",
             },
-            "position": {**NULLABLE_INTEGER, "description": "people ahead while waiting"},
-            "estimated_wait_s": {**NULLABLE_NUMBER, "description": "seconds, while waiting"},
+            "position": {
+                **NULLABLE_INTEGER,
+                "description": "while waiting: the people who will be called before this "
+                "ticket at the counters open now that can call it, across every service "
+                "sharing them; else null",
+            },
+            "estimated_wait_s": {
+                **NULLABLE_NUMBER,
+                "description": "while waiting: seconds until its call is expected, from the "
+                "open counters calling in order at their service times; null when no open "
+                "counter can call it (or when not waiting)",
+            },
             "is_time_accurate": {"type": "boolean"},
             "status_url": {"type": "string", "description": "the citizen's live page"},
             "printed": {"type": "boolean"},
@@ -157,11 +167,27 @@ SCHEMAS: dict[str, Any] = {
             "group": {"type": "string"},
             "group_en": {"type": "string"},
             "waiting": {"type": "integer"},
-            "estimated_wait_s": {"type": "number"},
-            "open_counters": {"type": "integer"},
+            "people_ahead": {
+                "type": "integer",
+                "description": "people who would be called before a ticket taken now",
+            },
+            "estimated_wait_s": {
+                **NULLABLE_NUMBER,
+                "description": "seconds a ticket taken now would wait for its call; null "
+                "when no open counter serves the service",
+            },
+            "open_counters": {
+                "type": "integer",
+                "description": "counters open (someone works them) that serve the service",
+            },
             "target_wait_s": {"type": "integer"},
             "is_issuing": {"type": "boolean"},
-            "closed_reason": NULLABLE_STRING,
+            "closed_reason": {
+                **NULLABLE_STRING,
+                "description": "why no ticket is issued now: holiday, office_closed, "
+                "outside_issuing_hours, service_inactive, no_open_counter, "
+                "daily_cap_reached, numbers_exhausted",
+            },
         },
     },
     "Counter": {

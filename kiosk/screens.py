@@ -29,6 +29,7 @@ class KioskService:
     description: str
     #: Documents to bring, one per item.
     documents: list[str]
+    #: People who would be called before a ticket taken now.
     waiting: int
     closed_reason: str | None
 
@@ -40,7 +41,7 @@ class KioskService:
     def status_text(self) -> str:
         if self.closed_reason is not None:
             return texts.closed_reason_text(self.closed_reason)
-        return texts.waiting_count_text(self.waiting)
+        return texts.people_ahead_text(self.waiting)
 
 
 @dataclass(slots=True)
@@ -75,7 +76,7 @@ def kiosk_groups(
                 name=_localised(service.name_en, service.name, language),
                 description=_localised(service.description_en, service.description, language),
                 documents=_lines(_localised(service.documents_en, service.documents, language)),
-                waiting=view.figures(service.id).waiting,
+                waiting=view.new_ticket_place(service.id).position,
                 closed_reason=service_closed_reason(view, service),
             )
         )

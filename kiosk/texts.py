@@ -59,8 +59,8 @@ def closed_reason_text(reason: str | None) -> str:
     return str(CLOSED_REASONS.get(reason, CLOSED_REASONS["service_inactive"]))
 
 
-def waiting_count_text(count: int) -> str:
-    return _("Đang chờ: %(count)s", count=count)
+def people_ahead_text(count: int) -> str:
+    return _("Số người đang chờ trước bạn: %(count)s", count=count)
 
 
 def wait_texts() -> dict[str, str]:
@@ -85,7 +85,6 @@ def kiosk_script_texts() -> dict[str, Any]:
     """What kiosk.js writes on screen, in the page's language."""
     return {
         **wait_texts(),
-        "waiting": _("Đang chờ: %(count)s", count="{count}"),
         "closed": {reason: str(text) for reason, text in CLOSED_REASONS.items()},
         "closed_service": _("%(service)s: %(reason)s", service="{service}", reason="{reason}"),
         "priority": _("Ưu tiên: %(group)s", group="{group}"),

@@ -145,6 +145,16 @@ def _board_texts() -> dict[str, str]:
         "counter_paused_too_long": _(
             "Quầy %(number)s tạm dừng đã %(paused)s (giới hạn %(limit)s phút)%(reason)s"
         ),
+        "no_staffed_counter": _(
+            "%(count)s số của %(service)s đang chờ nhưng không có quầy nào mở phục vụ"
+        ),
+        "counter_unattended": _(
+            "Quầy %(number)s đang mở nhưng máy trạm không phản hồi đã %(silent)s "
+            "(quầy tự tạm dừng sau %(grace)s phút)"
+        ),
+        "no_counter": _("Không có quầy mở"),
+        "keypad": _("bàn phím/API"),
+        "terminal_silent": _("máy trạm không phản hồi"),
         "no_alerts": _("Không có cảnh báo."),
         "minutes": _("%(n)s phút"),
         "updated": _("Cập nhật lúc %(time)s"),

@@ -91,13 +91,6 @@ class Desk:
         return [[("counter", self.id)]] + [by_level[level] for level in sorted(by_level)]
 
 
-def _kinds(priority_ratio: int, normal_streak: int) -> tuple[tuple[bool, bool], ...]:
-    """The order in which a counter looks at the kinds of one level."""
-    if priority_ratio > 0 and normal_streak < priority_ratio:
-        return (HEAD_PRIORITY, HEAD_NORMAL, NORMAL, PRIORITY)
-    return (HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, NORMAL)
-
-
 def next_normal_streak(streak: int, called_priority: bool) -> int:
     """A priority call starts the count of normal calls again."""
     return 0 if called_priority else streak + 1
@@ -130,6 +123,18 @@ class Forecast:
     calls: list[tuple[int, int]]
 
 
+#: Every kind, in the order ``_kinds`` indexes them.
+KINDS = (HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, NORMAL)
+#: Kind indexes in the order a counter looks at them (see _kinds).
+_PRIORITY_FIRST = (0, 1, 2, 3)
+_NORMAL_FIRST = (0, 1, 3, 2)
+
+#: A queue of one owner and kind: (queued_at, id, ticket), first come first.
+Queue = deque[tuple[datetime, int, Waiting]]
+#: A counter's queues: per level, per kind (in KINDS order), per owner.
+Queues = list[list[list[Queue]]]
+
+
 class Line:
     """The waiting tickets of one office, kept in the order of the rule.
 
@@ -139,51 +144,44 @@ class Line:
 
     def __init__(self, tickets: Iterable[Waiting], priority_ratio: int) -> None:
         self.priority_ratio = priority_ratio
-        self._lines: dict[Owner, dict[tuple[bool, bool], deque[Waiting]]] = {}
+        self._queues: dict[tuple[Owner, tuple[bool, bool]], Queue] = {}
         for ticket in sorted(tickets, key=lambda t: (t.queued_at, t.id)):
-            kinds = self._lines.setdefault(ticket.owner, {})
-            kinds.setdefault(ticket.kind, deque()).append(ticket)
+            self._queue(ticket.owner, ticket.kind).append((ticket.queued_at, ticket.id, ticket))
 
     def __len__(self) -> int:
-        return sum(len(line) for kinds in self._lines.values() for line in kinds.values())
+        return sum(len(queue) for queue in self._queues.values())
 
-    def _front(self, owners: Sequence[Owner], kind: tuple[bool, bool]) -> Waiting | None:
-        best: Waiting | None = None
-        for owner in owners:
-            line = self._lines.get(owner, {}).get(kind)
-            if line:
-                first = line[0]
-                if best is None or (first.queued_at, first.id) < (best.queued_at, best.id):
-                    best = first
-        return best
+    def _queue(self, owner: Owner, kind: tuple[bool, bool]) -> Queue:
+        queue = self._queues.get((owner, kind))
+        if queue is None:
+            queue = self._queues[(owner, kind)] = deque()
+        return queue
 
-    def _choose(
-        self, levels: Sequence[Sequence[Owner]], normal_streak: int
-    ) -> tuple[int, Waiting | None, tuple[bool, bool] | None]:
-        """(level index, ticket, kind) a counter would call now; the level
-        index is len(levels) when it would call nobody."""
-        kinds = _kinds(self.priority_ratio, normal_streak)
-        for index, owners in enumerate(levels):
-            for kind in kinds:
-                ticket = self._front(owners, kind)
-                if ticket is not None:
-                    return index, ticket, kind
-        return len(levels), None, None
+    def _queues_of(self, levels: Sequence[Sequence[Owner]]) -> Queues:
+        return [
+            [[self._queue(owner, kind) for owner in owners] for kind in KINDS] for owners in levels
+        ]
 
-    def _remove(self, ticket: Waiting) -> None:
-        line = self._lines[ticket.owner][ticket.kind]
-        if line[0].id == ticket.id:
-            line.popleft()
-        else:
-            line.remove(ticket)
+    def _kind_order(self, normal_streak: int) -> tuple[int, ...]:
+        """The order in which a counter looks at the kinds of one level."""
+        if self.priority_ratio > 0 and normal_streak < self.priority_ratio:
+            return _NORMAL_FIRST
+        return _PRIORITY_FIRST
 
-    def pick(self, desk: Desk, normal_streak: int | None = None) -> Waiting | None:
-        """Take out the ticket ``desk`` calls next, or None."""
-        streak = desk.normal_streak if normal_streak is None else normal_streak
-        _level, ticket, _kind = self._choose(desk.levels(), streak)
-        if ticket is not None:
-            self._remove(ticket)
-        return ticket
+    def _choose(self, queues: Queues, normal_streak: int) -> tuple[int, Queue | None, int]:
+        """(level index, queue, kind index) of the ticket a counter would
+        call now, at the front of that queue; the level index is
+        len(queues) and the queue None when it would call nobody."""
+        order = self._kind_order(normal_streak)
+        for level, kinds in enumerate(queues):
+            for kind in order:
+                best: Queue | None = None
+                for queue in kinds[kind]:
+                    if queue and (best is None or queue[0] < best[0]):
+                        best = queue
+                if best is not None:
+                    return level, best, kind
+        return len(queues), None, -1
 
     def call_order(self, desk: Desk, *, as_called: bool = False) -> Iterator[Waiting]:
         """Every ticket ``desk`` may call, in the order it would take them.
@@ -193,13 +191,13 @@ class Line:
         with ``as_called``, the order in which this counter alone would call
         them one after another (its streak moves with each call).
         """
-        levels = desk.levels()
+        queues = self._queues_of(desk.levels())
         streak = desk.normal_streak
         while True:
-            _level, ticket, _kind = self._choose(levels, streak)
-            if ticket is None:
+            _level, queue, _kind = self._choose(queues, streak)
+            if queue is None:
                 return
-            self._remove(ticket)
+            ticket = queue.popleft()[2]
             if as_called:
                 streak = next_normal_streak(streak, ticket.is_priority)
             yield ticket
@@ -216,15 +214,8 @@ class Line:
         ``service_seconds`` is each service's smoothed service time, used
         where a counter has no pace of its own for it.
         """
-        owners_desks: dict[Owner, list[int]] = {}
-        desk_levels = []
-        for index, desk in enumerate(desks):
-            levels = desk.levels()
-            desk_levels.append(levels)
-            for owners in levels:
-                for owner in owners:
-                    owners_desks.setdefault(owner, []).append(index)
-        calls_at = [0] * len(desks)
+        desk_levels = [desk.levels() for desk in desks]
+        desk_queues = [self._queues_of(levels) for levels in desk_levels]
         streaks = [desk.normal_streak for desk in desks]
         heap = [
             (max(desk.free_at or now, now), desk.number, index) for index, desk in enumerate(desks)
@@ -234,8 +225,12 @@ class Line:
         services: dict[int, Place] = {}
         calls: list[tuple[int, int]] = []
 
+        #: Calls made so far at the counters that can call each owner's tickets.
+        owner_calls: dict[Owner, int] = {}
+        desk_owners = [[owner for owners in levels for owner in owners] for levels in desk_levels]
+
         def calls_before(owner: Owner) -> int:
-            return sum(calls_at[index] for index in owners_desks.get(owner, ()))
+            return owner_calls.get(owner, 0)
 
         def new_ticket_due(owners: Iterable[Owner], at: datetime) -> None:
             # A normal ticket issued now would be called here, at ``at``:
@@ -248,23 +243,20 @@ class Line:
             at, _number, index = heapq.heappop(heap)
             desk = desks[index]
             levels = desk_levels[index]
-            level, ticket, kind = self._choose(levels, streaks[index])
+            level, queue, kind = self._choose(desk_queues[index], streaks[index])
             for owners in levels[1:level]:
                 new_ticket_due(owners, at)
-            if ticket is None:
+            if queue is None:
                 continue
-            if (
-                kind == PRIORITY
-                and self.priority_ratio > 0
-                and streaks[index] < self.priority_ratio
-            ):
+            if KINDS[kind] == PRIORITY and self._kind_order(streaks[index]) is _NORMAL_FIRST:
                 # Priority only because no normal ticket waits at this
                 # level: a new normal one would be taken first.
                 new_ticket_due(levels[level], at)
-            self._remove(ticket)
+            ticket = queue.popleft()[2]
             tickets[ticket.id] = Place(calls_before(ticket.owner), at)
             calls.append((desk.id, ticket.id))
-            calls_at[index] += 1
+            for owner in desk_owners[index]:
+                owner_calls[owner] = owner_calls.get(owner, 0) + 1
             streaks[index] = next_normal_streak(streaks[index], ticket.is_priority)
             seconds = desk.pace.get(ticket.service_id)
             if seconds is None:
@@ -272,10 +264,12 @@ class Line:
             heapq.heappush(heap, (at + timedelta(seconds=seconds), desk.number, index))
         # Whoever no staffed counter can call waits behind the others of
         # its own line, with no time to promise.
-        for kinds in self._lines.values():
-            ahead = 0
-            for kind in (HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, NORMAL):
-                for waiting in kinds.get(kind, ()):
-                    tickets[waiting.id] = Place(ahead, None)
-                    ahead += 1
+        ahead: dict[Owner, int] = {}
+        for in_turn in KINDS:
+            for (owner, queue_kind), queue in self._queues.items():
+                if queue_kind != in_turn:
+                    continue
+                for _queued_at, ticket_id, _waiting in queue:
+                    tickets[ticket_id] = Place(ahead.get(owner, 0), None)
+                    ahead[owner] = ahead.get(owner, 0) + 1
         return Forecast(now=now, tickets=tickets, services=services, calls=calls)

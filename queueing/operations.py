@@ -46,6 +46,7 @@ from .models import (
     Service,
     Ticket,
 )
+from .queries import WAITING_COLUMNS, as_waiting
 
 #: How long an Idempotency-Key answers with the ticket it issued.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -406,15 +407,8 @@ def candidates(
     the first few of each line (a service's tickets of one kind: sent to
     the head or not, by priority category), which hold every ticket the
     call order can put first, whatever the length of the lines."""
+    columns = WAITING_COLUMNS
     served = [link.service_id for link in counter.service_links]
-    columns = (
-        Ticket.id,
-        Ticket.service_id,
-        Ticket.priority,
-        Ticket.is_queue_head,
-        Ticket.queued_at,
-        Ticket.reserved_counter_id,
-    )
     waiting = (
         Ticket.office_id == counter.office_id,
         Ticket.state == WAITING,
@@ -443,17 +437,7 @@ def candidates(
         rows = session.execute(
             select(*(lines.c[column.key] for column in columns)).where(lines.c.place <= per_line)
         ).all()
-    return [
-        line.Waiting(
-            id=row.id,
-            service_id=row.service_id,
-            is_priority=rules.is_priority(row.priority),
-            is_queue_head=row.is_queue_head,
-            queued_at=row.queued_at,
-            reserved_counter_id=row.reserved_counter_id,
-        )
-        for row in rows
-    ]
+    return [as_waiting(row) for row in rows]
 
 
 def _claim(session: Session, ticket_id: int, from_states: tuple[str, ...]) -> bool:

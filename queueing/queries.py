@@ -71,6 +71,8 @@ class OfficeLine:
     #: Service id -> open counters serving it.
     open_counters: dict[int, int]
     issued_today: dict[int, int]
+    #: Service id -> tickets waiting in its line (not reserved for a counter).
+    in_line: dict[int, int]
 
 
 def _samples_by(rows: list[Any], key: Callable[[Any], Any]) -> dict[Any, list[float]]:
@@ -84,17 +86,7 @@ def _samples_by(rows: list[Any], key: Callable[[Any], Any]) -> dict[Any, list[fl
 def load_office_line(session: Session, office: Office, now: datetime) -> OfficeLine:
     """The office's waiting tickets and staffed counters, with each
     service's smoothed time and each counter's own pace."""
-    waiting = [
-        line.Waiting(
-            id=row.id,
-            service_id=row.service_id,
-            is_priority=rules.is_priority(row.priority),
-            is_queue_head=row.is_queue_head,
-            queued_at=row.queued_at,
-            reserved_counter_id=row.reserved_counter_id,
-        )
-        for row in session.execute(_WAITING, {"office_id": office.id})
-    ]
+    waiting = [as_waiting(row) for row in session.execute(_WAITING, {"office_id": office.id})]
     samples = session.execute(
         _RECENT_SERVICE_TIMES, {"office_id": office.id, "since": now - RECENT_SERVICE_WINDOW}
     ).all()
@@ -149,7 +141,11 @@ def load_office_line(session: Session, office: Office, now: datetime) -> OfficeL
             {"office_id": office.id, "day": rules.service_day(now, office.timezone)},
         )
     }
-    return OfficeLine(waiting, desks, service_seconds, open_counters, issued_today)
+    in_line: dict[int, int] = {}
+    for ticket in waiting:
+        if ticket.reserved_counter_id is None:
+            in_line[ticket.service_id] = in_line.get(ticket.service_id, 0) + 1
+    return OfficeLine(waiting, desks, service_seconds, open_counters, issued_today, in_line)
 
 
 class QueueView:
@@ -189,11 +185,7 @@ class QueueView:
                 service_id, float(self.office.default_service_seconds)
             ),
             open_counters=data.open_counters.get(service_id, 0),
-            waiting=sum(
-                1
-                for waiting in data.waiting
-                if waiting.service_id == service_id and waiting.reserved_counter_id is None
-            ),
+            waiting=data.in_line.get(service_id, 0),
             issued_today=data.issued_today.get(service_id, 0),
         )
 
@@ -216,16 +208,34 @@ class QueueView:
         return place
 
 
-# The statements the line needs, built once: they run for every ticket
-# issued and every screen refreshed.
-_WAITING = select(
+#: A waiting ticket's columns as the line model reads them (:func:`as_waiting`).
+WAITING_COLUMNS = (
     Ticket.id,
     Ticket.service_id,
     Ticket.priority,
     Ticket.is_queue_head,
     Ticket.queued_at,
     Ticket.reserved_counter_id,
-).where(Ticket.office_id == bindparam("office_id"), Ticket.state == WAITING)
+)
+
+
+def as_waiting(row: Any) -> line.Waiting:
+    """A row of WAITING_COLUMNS as the line model sees it."""
+    return line.Waiting(
+        id=row.id,
+        service_id=row.service_id,
+        is_priority=rules.is_priority(row.priority),
+        is_queue_head=row.is_queue_head,
+        queued_at=row.queued_at,
+        reserved_counter_id=row.reserved_counter_id,
+    )
+
+
+# The statements the line needs, built once: they run for every ticket
+# issued and every screen refreshed.
+_WAITING = select(*WAITING_COLUMNS).where(
+    Ticket.office_id == bindparam("office_id"), Ticket.state == WAITING
+)
 _CURRENT = aliased(Ticket)
 #: The staffed counters, with what each is busy with.
 _OPEN_COUNTERS = (

@@ -29,6 +29,7 @@ from .models import (
     NUMBER_READINGS,
     ROLE_ADMIN,
     ROLES,
+    SERVICE_STARTS,
     ApiToken,
     Counter,
     CounterService,
@@ -59,6 +60,7 @@ OFFICE_LIMITS = {
     "no_show_return_minutes": (0, 480),
     "default_service_seconds": (30, 7200),
     "pause_alert_minutes": (1, 480),
+    "terminal_grace_minutes": (1, 120),
 }
 
 
@@ -187,6 +189,8 @@ OFFICE_FIELDS = (
     "holidays",
     "ticker_message",
     "is_transfer_to_head",
+    "is_issuing_without_counter",
+    "service_starts_at",
     *OFFICE_LIMITS,
 )
 
@@ -209,8 +213,15 @@ def _office_values(fields: Mapping[str, Any]) -> dict[str, Any]:
             values[name] = check_holidays(value)
         elif name == "ticker_message":
             values[name] = _text(value, "ticker_message", limit=TICKER_MAX)
-        elif name == "is_transfer_to_head":
+        elif name in ("is_transfer_to_head", "is_issuing_without_counter"):
             values[name] = _flag(value, name)
+        elif name == "service_starts_at":
+            if value not in SERVICE_STARTS:
+                raise Invalid(
+                    f"service_starts_at must be one of {', '.join(SERVICE_STARTS)}",
+                    "invalid_service_start",
+                )
+            values[name] = value
         else:
             low, high = OFFICE_LIMITS[name]
             values[name] = _whole(value, name, low, high)
@@ -250,6 +261,24 @@ def update_office(
 
 
 # -- services --------------------------------------------------------------------------
+
+
+def services_without_counter(session: Session, office_id: int) -> set[int]:
+    """Active services of the office that no counter serves: nobody could
+    ever call their tickets, so the admin screens warn about them."""
+    served = select(CounterService.service_id).join(
+        Counter, Counter.id == CounterService.counter_id
+    )
+    return set(
+        session.scalars(
+            select(Service.id).where(
+                Service.office_id == office_id,
+                Service.is_active.is_(True),
+                Service.id.not_in(served.where(Counter.office_id == office_id)),
+            )
+        )
+    )
+
 
 SERVICE_FIELDS = (
     "code",

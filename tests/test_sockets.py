@@ -164,8 +164,29 @@ def test_ticket_page_hears_its_line_move(app, client, auth):
     client.post(f"/api/v1/counters/1/call/{first['id']}", headers=auth("clerk"))
     (line,) = received(phone, "line_changed", "/ticket")
     assert line["service"] == "HT"
-    assert line["waiting"].index(mine["id"]) == 0
-    assert line["open_counters"] == 3
+    # Counters 2 and 3 are free: mine is called at once, nobody ahead.
+    assert line["tickets"] == [[mine["id"], 0, 0.0]]
+
+
+def test_a_ticket_page_hears_its_place_move_when_another_service_moves(app, client, auth):
+    """Counters are shared: a cancelled ticket of another service moves
+    this one up, and its page hears it."""
+    clerk = auth("clerk")
+    other = client.post("/api/v1/tickets", json={"service": "DD"}).get_json()
+    for _ in range(3):
+        client.post("/api/v1/tickets", json={"service": "KD"})
+    mine = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    assert mine["position"] == 4
+    phone = socketio.test_client(
+        app, namespace="/ticket", auth={"ticket": mine["id"]}, flask_test_client=client
+    )
+    phone.get_received("/ticket")
+    client.post(f"/api/v1/tickets/{other['id']}/cancel", headers=clerk)
+    (line,) = received(phone, "line_changed", "/ticket")
+    assert line["service"] == "HT"
+    # Three counters take the three KD tickets; the first free again (300 s)
+    # calls mine.
+    assert line["tickets"] == [[mine["id"], 3, 300.0]]
 
 
 def test_state_is_sent_once_for_a_burst_when_coalescing(app, client):

@@ -15,8 +15,9 @@ from queueing.errors import QueueError
 from queueing.models import ROLES, Office
 from queueing.operations import Actor
 
-from .context import database, write
+from .context import database
 from .context import now as current_time
+from .jobs import in_each_office
 
 
 def _office_id(session: Session, code: str | None) -> int | None:
@@ -104,15 +105,9 @@ def register(app: Flask) -> None:
     def close_day() -> None:
         """Close tickets left open from earlier days (normally automatic at midnight)."""
         now = current_time()
-        with database().read() as session:
-            office_ids = list(session.scalars(select(Office.id)))
-        total = 0
-        for office_id in office_ids:
-            total += write(
-                lambda session, office_id=office_id: operations.close_day(
-                    session, office_id, now, Actor.system()
-                )
-            )
+        total = in_each_office(
+            lambda session, office_id: operations.close_day(session, office_id, now, Actor.system())
+        )
         click.echo(f"Closed {total} ticket(s) left open from earlier days.")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from queueing import operations
 from queueing.models import Office
@@ -18,19 +20,32 @@ from .extensions import socketio
 log = logging.getLogger("luot.jobs")
 
 
+def in_each_office(
+    work: Callable[[Session, int], int], office_ids: Iterable[int] | None = None
+) -> int:
+    """Run ``work(session, office_id)`` for each office (every office unless
+    given), one transaction each; returns the sum of what they return."""
+    if office_ids is None:
+        with database().read() as session:
+            office_ids = list(session.scalars(select(Office.id)))
+    return sum(
+        write(lambda session, office_id=office_id: work(session, office_id))
+        for office_id in office_ids
+    )
+
+
 def close_stale_days(app: Flask) -> int:
     """Close tickets of earlier local days in every office; returns how many."""
     with app.app_context():
         now = datetime.now(UTC)
         with database().read() as session:
             office_ids = operations.offices_with_stale_tickets(session, now)
-        closed = 0
-        for office_id in office_ids:
-            closed += write(
-                lambda session, office_id=office_id: operations.close_day(
-                    session, office_id, now, Actor.system()
-                )
-            )
+        closed = in_each_office(
+            lambda session, office_id: operations.close_day(
+                session, office_id, now, Actor.system()
+            ),
+            office_ids,
+        )
         if closed:
             log.info("closed %d ticket(s) left open from earlier days", closed)
         return closed
@@ -41,15 +56,9 @@ def free_silent_counters(app: Flask) -> int:
     the office's grace period; returns how many."""
     with app.app_context():
         now = datetime.now(UTC)
-        with database().read() as session:
-            office_ids = list(session.scalars(select(Office.id)))
-        freed = 0
-        for office_id in office_ids:
-            freed += write(
-                lambda session, office_id=office_id: operations.free_silent_counters(
-                    session, office_id, now
-                )
-            )
+        freed = in_each_office(
+            lambda session, office_id: operations.free_silent_counters(session, office_id, now)
+        )
         if freed:
             log.info("paused %d counter(s) whose terminal fell silent", freed)
         return freed

@@ -15,7 +15,7 @@
     return JSON.parse(document.getElementById(id).textContent);
   }
 
-  /** "Đang chờ: {count}" with {count: 3} gives "Đang chờ: 3". */
+  /** "Số người đang chờ trước bạn: {count}" with {count: 3} gives "…: 3". */
   function format(template, values) {
     return template.replace(/\{(\w+)\}/g, (whole, name) =>
       Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole

@@ -62,7 +62,7 @@
     const closed = service.closedReason !== null;
     const reasonText = closed ? texts.closed[service.closedReason] || texts.closed.service_inactive : "";
     const status = document.querySelector(`[data-service-status="${service.code}"]`);
-    status.textContent = closed ? reasonText : C.format(texts.waiting, { count: service.waiting });
+    status.textContent = closed ? reasonText : C.aheadText(service.waiting, texts);
     document.querySelector(`[data-service-card="${service.code}"]`).classList.toggle("is-closed", closed);
     for (const button of document.querySelectorAll(`[data-service="${service.code}"]`)) {
       button.disabled = closed || busy;
@@ -87,7 +87,9 @@
     for (const payload of state.services || []) {
       const service = services.get(payload.code);
       if (!service) continue;
-      service.waiting = payload.waiting;
+      // People who would be called before a ticket taken now, at the
+      // counters shared with other services: what the ticket will say.
+      service.waiting = payload.people_ahead;
       service.closedReason = payload.is_issuing
         ? usedUp.get(payload.code) || null
         : payload.closed_reason || "service_inactive";

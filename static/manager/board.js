@@ -63,7 +63,8 @@
       cell(tr, String(service.priority_waiting), "num");
       const longest = cell(tr, duration(service.longest_wait_s), "num longest");
       if (service.longest_code) longest.title = service.longest_code;
-      cell(tr, duration(service.estimated_wait_s), "num");
+      // No estimate: no open counter serves the service.
+      cell(tr, service.open_counters ? duration(service.estimated_wait_s) : texts.no_counter, "num estimate");
       // A target reads as minutes: "15:00" would look like a time of day.
       cell(tr, fill(texts.minutes, { n: Math.round(service.target_wait_s / 60) }), "num");
       cell(tr, String(service.served_today), "num served");
@@ -86,7 +87,9 @@
       tr.appendChild(th);
       const state = cell(tr, texts[counter.state] || counter.state, `state state-${counter.state}`);
       if (counter.state === "paused" && counter.pause_reason) state.textContent += ` (${counter.pause_reason})`;
-      cell(tr, counter.clerk || "–");
+      const who = cell(tr, counter.clerk || "–", `worked-by worked-by-${counter.worked_by || "none"}`);
+      if (counter.worked_by === "keypad") who.textContent = counter.clerk ? `${counter.clerk} · ${texts.keypad}` : texts.keypad;
+      if (counter.worked_by === "nobody") who.textContent += ` · ${texts.terminal_silent}`;
       const current = counter.ticket
         ? `${counter.ticket} · ${texts[counter.ticket_state] || counter.ticket_state}`
         : "–";
@@ -100,11 +103,21 @@
 
   const alertKey = (alert) => `${alert.kind}:${alert.service || alert.counter}`;
   const alertText = (alert) => {
+    const serviceName = config.language === "en" && alert.service_name_en ? alert.service_name_en : alert.service_name;
+    if (alert.kind === "no_staffed_counter") {
+      return fill(texts.no_staffed_counter, { count: alert.count, service: serviceName });
+    }
+    if (alert.kind === "counter_unattended") {
+      return fill(texts.counter_unattended, {
+        number: alert.number,
+        silent: duration(alert.silent_s),
+        grace: Math.round(alert.grace_s / 60),
+      });
+    }
     if (alert.kind === "wait_over_target") {
-      const name = config.language === "en" && alert.service_name_en ? alert.service_name_en : alert.service_name;
       return fill(texts.wait_over_target, {
         count: alert.count,
-        service: name,
+        service: serviceName,
         target: Math.round(alert.target_s / 60),
         code: alert.code,
         waited: duration(alert.waited_s),

@@ -131,6 +131,9 @@ def test_office_settings_and_hours(client, login, app_db):
         "is_transfer_to_head": "y",
         "default_service_seconds": "300",
         "pause_alert_minutes": "10",
+        "terminal_grace_minutes": "5",
+        "is_issuing_without_counter": "y",
+        "service_starts_at": "start",
         "day0_p1_start": "07:30",
         "day0_p1_end": "11:30",
         "day0_p2_start": "13:30",
@@ -145,6 +148,11 @@ def test_office_settings_and_hours(client, login, app_db):
         "5": [["07:30", "11:30"]],
     }
     assert (office.priority_ratio, office.pause_alert_minutes) == (2, 10)
+    assert (
+        office.terminal_grace_minutes,
+        office.is_issuing_without_counter,
+        office.service_starts_at,
+    ) == (5, True, "start")
     assert office.holidays == ["2026-01-01", "2026-09-02"]
     wrong = post_form(client, path, {**fields, "day0_p2_start": "11:00"})
     assert "các buổi không chồng nhau" in wrong.get_data(as_text=True)

@@ -193,3 +193,66 @@ def test_two_clerks_at_two_counters_each_see_their_own(app, client, make_user, t
     assert counter_state(client, 2)["current_ticket"]["code"] == "A002"
     crossed = minh.emit("finish", {"counter": 1}, namespace="/counter", callback=True)
     assert crossed["error"]["code"] == "other_counter"
+
+
+def log_out(client):
+    token = csrf_token(client.get("/counter").get_data(as_text=True))
+    return client.post("/logout", data={"csrf_token": token})
+
+
+def test_choosing_a_counter_makes_the_clerk_its_holder(app_db, terminal):
+    from queueing.models import Counter
+
+    with app_db.read() as session:
+        counter = session.get(Counter, 1)
+        assert (counter.clerk_id, counter.terminal_seen_at is not None) == (1, True)
+
+
+def test_the_terminal_beat_keeps_the_counter(app_db, clock, terminal):
+    from queueing.models import Counter
+
+    clock.advance(25)
+    assert act(terminal, "keep_counter") == {"ok": True, "ticket": None}
+    with app_db.read() as session:
+        assert session.get(Counter, 1).terminal_seen_at == clock()
+
+
+def test_signing_out_pauses_the_counter_and_frees_it(client, terminal):
+    assert counter_state(client, 1)["state"] == "open"
+    response = log_out(client)
+    assert response.status_code == 302
+    counter = counter_state(client, 1)
+    assert (counter["state"], counter["pause_reason"]) == ("paused", "Cán bộ đã đăng xuất")
+    board = client.get("/api/v1/queue").get_json()
+    assert board["counters"][0]["state"] == "paused"
+
+
+def test_taking_a_held_counter_asks_first_then_tells_the_other_terminal(
+    app, make_user, log_in, terminal
+):
+    other = app.test_client()
+    make_user("minh")
+    token = csrf_token(other.get("/login").get_data(as_text=True))
+    other.post("/login", data={"csrf_token": token, "username": "minh", "password": PASSWORD})
+    choice = csrf_token(other.get("/counter/choose").get_data(as_text=True))
+
+    asked = other.post("/counter/choose", data={"csrf_token": choice, "counter": 1})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "Cán bộ Lan đang làm việc tại quầy này" in page
+    assert counter_state(other, 1)["state"] == "open"
+    with other.session_transaction() as session:
+        assert "counter_id" not in session
+    terminal.get_received("/counter")
+
+    taken = other.post(
+        "/counter/choose",
+        data={"csrf_token": csrf_token(page), "counter": 1, "take_over": "yes"},
+    )
+    assert taken.headers["Location"] == "/counter"
+    (told,) = received(terminal, "counter_taken")
+    assert told == {"counter": 1, "clerk_id": 2, "from_clerk_id": 1}
+    refused = act(terminal, "call_next")
+    assert (refused["ok"], refused["error"]["code"]) == (False, "counter_taken")
+    beat = act(terminal, "keep_counter")
+    assert (beat["ok"], beat["error"]["code"]) == (False, "counter_taken")

@@ -7,7 +7,7 @@ from typing import Any
 import requests
 from sqlalchemy import func, select
 
-from queueing.models import WAITING, Kiosk, Service, Ticket
+from queueing.models import WAITING, Counter, CounterService, Kiosk, Service, Ticket
 
 
 def last_ticket_id(server: Any) -> int:
@@ -58,16 +58,11 @@ def issue(server: Any, service: str, **fields: Any) -> dict[str, Any]:
     return ticket
 
 
-def clear_line(server: Any, clerk: dict[str, str], service: str) -> None:
-    """Cancel every ticket waiting for ``service``, so positions are known."""
+def clear_lines(server: Any, clerk: dict[str, str]) -> None:
+    """Cancel every waiting ticket of the office, so positions are known:
+    the demo's counters serve every service, so every line counts."""
     with server.db.read() as session:
-        waiting = list(
-            session.scalars(
-                select(Ticket.id)
-                .join(Service, Service.id == Ticket.service_id)
-                .where(Service.code == service, Ticket.state == WAITING)
-            )
-        )
+        waiting = list(session.scalars(select(Ticket.id).where(Ticket.state == WAITING)))
     for ticket_id in waiting:
         response = requests.post(
             server.url(f"/api/v1/tickets/{ticket_id}/cancel"), headers=clerk, timeout=10
@@ -85,3 +80,35 @@ def free_counter(server: Any, clerk: dict[str, str], counter_id: int) -> None:
             server.url(f"/api/v1/counters/{counter_id}/finish"), headers=clerk, timeout=10
         )
         assert response.status_code == 200, response.text
+
+
+def served_only_by(server: Any, code: str, number: int) -> dict[int, int]:
+    """Let counter ``number`` alone serve the service; returns what to give
+    :func:`restore_service_links` to undo it (counter id -> preference)."""
+
+    def work(session: Any) -> dict[int, int]:
+        service = session.scalar(select(Service).where(Service.code == code))
+        previous = {}
+        for counter in session.scalars(select(Counter)):
+            for link in list(counter.service_links):
+                if link.service_id == service.id:
+                    previous[counter.id] = link.preference
+                    if counter.number != number:
+                        counter.service_links.remove(link)
+        return previous
+
+    result: dict[int, int] = server.db.write(work)
+    return result
+
+
+def restore_service_links(server: Any, code: str, previous: dict[int, int]) -> None:
+    def work(session: Any) -> None:
+        service = session.scalar(select(Service).where(Service.code == code))
+        for counter in session.scalars(select(Counter)):
+            served = {link.service_id for link in counter.service_links}
+            if counter.id in previous and service.id not in served:
+                counter.service_links.append(
+                    CounterService(service_id=service.id, preference=previous[counter.id])
+                )
+
+    server.db.write(work)

@@ -7,10 +7,20 @@ it issued itself, found after the last ticket id it saw.
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.conftest import free_port, serious_violations
 
-from .helpers import issue, kiosk_printer, last_ticket_id, service_fields, tickets_after
+from .helpers import (
+    clear_lines,
+    issue,
+    kiosk_printer,
+    last_ticket_id,
+    restore_service_links,
+    served_only_by,
+    service_fields,
+    tickets_after,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -89,6 +99,46 @@ def test_the_confirmation_shows_people_ahead_and_the_wait_of_the_ticket(live_ser
         else f"Thời gian chờ dự kiến: khoảng {int(minutes)} phút"
     )
     assert page.locator("#confirmation-wait").inner_text() == expected_wait
+
+
+def test_the_confirmation_counts_everyone_the_shared_counters_call_first(live_server, kiosk):
+    """Every demo counter serves every service: five tickets of three other
+    services, issued before, are all called before a new LD ticket."""
+    clear_lines(live_server, live_server.headers("clerk"))
+    for code in ("HT", "DD", "KD", "HT", "DD"):
+        issue(live_server, code)
+    page = kiosk()
+    page.locator('[data-service-status="LD"]', has_text="trước bạn: 5").wait_for()
+
+    take_button(page, "LD").click()
+    confirmation_code(page)
+
+    assert page.locator("#confirmation-ahead").inner_text() == "Số người đang chờ trước bạn: 5"
+
+
+def test_a_service_no_open_counter_serves_shows_why_and_cannot_be_tapped(live_server, kiosk):
+    clerk = live_server.headers("clerk")
+    previous = served_only_by(live_server, "LD", 3)
+    try:
+        page = kiosk()
+        assert not take_button(page, "LD").is_disabled()
+        response = requests.post(live_server.url("/api/v1/counters/3/pause"), headers=clerk)
+        assert response.status_code == 200
+
+        status = page.locator('[data-service-status="LD"]')
+        status.filter(has_text="Chưa có quầy nào đang mở cho lĩnh vực này").wait_for()
+        assert take_button(page, "LD").is_disabled()
+        assert not take_button(page, "HT").is_disabled()
+        before = last_ticket_id(live_server)
+        refused = requests.post(live_server.url("/api/v1/tickets"), json={"service": "LD"})
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "no_open_counter")
+        assert tickets_after(live_server, before) == []
+    finally:
+        requests.post(live_server.url("/api/v1/counters/3/open"), headers=clerk)
+        restore_service_links(live_server, "LD", previous)
+    issue(live_server, "HT")  # any change sends the queue to the screens
+    page.locator('[data-service-status="LD"]', has_text="Số người đang chờ").wait_for()
+    assert not take_button(page, "LD").is_disabled()
 
 
 def test_two_rapid_taps_issue_one_ticket(live_server, kiosk):
@@ -226,7 +276,7 @@ def test_english_switch_changes_the_texts(live_server, kiosk):
         "Priority",
         "Elderly",
         "Justice – Civil status",
-        "Waiting: ",
+        "People ahead of you: ",
     ):
         assert english in body
     for vietnamese in (
@@ -408,7 +458,7 @@ def test_a_service_closing_while_the_kiosk_is_open_shows_the_reason(live_server,
     finally:
         service_fields(live_server, "LD", **previous)
     issue(live_server, "HT")
-    page.locator('[data-service-status="LD"]', has_text="Đang chờ").wait_for()
+    page.locator('[data-service-status="LD"]', has_text="Số người đang chờ").wait_for()
     assert not take_button(page, "LD").is_disabled()
 
 
@@ -416,14 +466,14 @@ def test_waiting_counts_follow_the_queue(live_server, kiosk):
     page = kiosk()
     status = page.locator('[data-service-status="KD"]')
     page.wait_for_function(
-        "() => document.querySelector('[data-service-status=KD]').textContent.startsWith('Đang')"
+        "() => document.querySelector('[data-service-status=KD]').textContent.startsWith('Số')"
     )
     count = int(status.inner_text().split(": ")[1])
 
     issue(live_server, "KD")
     issue(live_server, "KD")
 
-    status.filter(has_text=f"Đang chờ: {count + 2}").wait_for()
+    status.filter(has_text=f"Số người đang chờ trước bạn: {count + 2}").wait_for()
 
 
 def test_a_refusal_while_issuing_shows_the_reason(live_server, kiosk):

@@ -13,7 +13,7 @@ from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select
 
-from queueing.models import Kiosk, Service
+from queueing.models import Counter, CounterService, Kiosk, Service
 
 
 class Page(HTMLParser):
@@ -94,16 +94,32 @@ def test_kiosk_leaves_out_inactive_services(app_db, client):
     assert list(service_buttons(client.get("/kiosk").get_data(as_text=True))) == ["HT", "DD", "LD"]
 
 
-def test_kiosk_shows_the_waiting_count_of_each_service(client):
+def test_kiosk_shows_the_people_ahead_of_a_new_ticket_of_each_service(client, app_db):
     client.post("/api/v1/tickets", json={"service": "DD"})
     client.post("/api/v1/tickets", json={"service": "DD"})
+
+    def counter_three_alone_serves_ld(session):
+        ld = session.scalar(select(Service).where(Service.code == "LD"))
+        for counter in session.scalars(select(Counter)):
+            if counter.number == 3:
+                counter.service_links = [CounterService(service_id=ld.id)]
+            else:
+                counter.service_links = [
+                    link for link in counter.service_links if link.service_id != ld.id
+                ]
+
+    # Counters 1 and 2 call the two DD tickets before a new ticket of any
+    # of their services; counter 3, serving LD alone, is free for LD.
+    app_db.write(counter_three_alone_serves_ld)
 
     page = Page(client.get("/kiosk").get_data(as_text=True))
 
     statuses = {a["data-service-status"]: a for a in page.find(**{"class": "service__status"})}
     assert statuses["DD"]["data-waiting"] == "2"
-    assert statuses["HT"]["data-waiting"] == "0"
-    assert "Đang chờ: 2" in client.get("/kiosk").get_data(as_text=True)
+    assert statuses["HT"]["data-waiting"] == "2"
+    assert statuses["LD"]["data-waiting"] == "0"
+    html = client.get("/kiosk").get_data(as_text=True)
+    assert html.count("Số người đang chờ trước bạn: 2") == 3  # HT, DD and KD
 
 
 def test_kiosk_documents_view_lists_each_document(client):

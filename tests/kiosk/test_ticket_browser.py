@@ -16,7 +16,7 @@ from sqlalchemy import select
 from queueing.models import Rating
 from tests.conftest import serious_violations
 
-from .helpers import clear_line, free_counter, issue
+from .helpers import clear_lines, free_counter, issue
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def expected_wait_text(estimated_wait_s):
 
 
 def test_waiting_ticket_shows_code_service_position_and_wait(live_server, clerk, ticket_page):
-    clear_line(live_server, clerk, "KD")
+    clear_lines(live_server, clerk)
     for _ in range(2):
         issue(live_server, "KD")
     ticket = issue(live_server, "KD")
@@ -90,20 +90,21 @@ def test_waiting_ticket_shows_code_service_position_and_wait(live_server, clerk,
     )
 
 
-def test_position_and_wait_follow_the_line(live_server, clerk, ticket_page):
-    clear_line(live_server, clerk, "DD")
-    first = issue(live_server, "DD")
-    issue(live_server, "DD")
-    ticket = issue(live_server, "DD")
+def test_the_page_counts_every_service_sharing_the_counters(live_server, clerk, ticket_page):
+    """The demo's counters serve every service: tickets of other services
+    issued earlier are ahead, and cancelling one of them moves this page."""
+    clear_lines(live_server, clerk)
+    others = [issue(live_server, code) for code in ("HT", "DD", "LD", "HT")]
+    ticket = issue(live_server, "KD")
     page = ticket_page(ticket["id"])
     ahead = page.locator("#waiting-ahead")
-    ahead.filter(has_text="Số người đang chờ trước bạn: 2").wait_for()
+    ahead.filter(has_text="Số người đang chờ trước bạn: 4").wait_for()
 
-    post(live_server, f"/api/v1/tickets/{first['id']}/cancel", clerk)
+    post(live_server, f"/api/v1/tickets/{others[1]['id']}/cancel", clerk)
 
-    ahead.filter(has_text="Số người đang chờ trước bạn: 1").wait_for()
+    ahead.filter(has_text="Số người đang chờ trước bạn: 3").wait_for()
     fresh = requests.get(live_server.url(f"/api/v1/tickets/{ticket['id']}"), timeout=10).json()
-    assert fresh["position"] == 1
+    assert fresh["position"] == 3
     assert page.locator("#waiting-estimate").inner_text() == expected_wait_text(
         fresh["estimated_wait_s"]
     )

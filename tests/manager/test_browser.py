@@ -112,6 +112,29 @@ def test_the_board_warns_when_a_counter_pauses_too_long(live_server, new_page):
     page.wait_for_selector("#board-alerts .alert-counter_paused_too_long", state="detached")
 
 
+def test_the_board_warns_of_people_waiting_with_no_open_counter(live_server, new_page):
+    from tests.kiosk.helpers import issue, restore_service_links, served_only_by
+
+    previous = served_only_by(live_server, "LD", 3)
+    page = new_page(1440, 900)
+    log_in(page, live_server, "quanly", "demo-quanly", "/manager/")
+    page.wait_for_selector('#board-counters tr[data-counter="3"]')
+    ticket = issue(live_server, "LD")
+    try:
+        api(live_server, "POST", "/api/v1/counters/3/pause", role="clerk")
+        alert = page.locator("#board-alerts .alert-no_staffed_counter")
+        alert.wait_for()
+        assert "Lao động – Thương binh và Xã hội" in alert.inner_text()
+        assert "không có quầy nào mở" in alert.inner_text()
+        estimate = page.locator('#board-services tr[data-service="LD"] td.estimate')
+        assert estimate.inner_text() == "Không có quầy mở"
+    finally:
+        api(live_server, "POST", "/api/v1/counters/3/open", role="clerk")
+        restore_service_links(live_server, "LD", previous)
+    page.wait_for_selector("#board-alerts .alert-no_staffed_counter", state="detached")
+    api(live_server, "POST", f"/api/v1/tickets/{ticket['id']}/cancel", role="clerk")
+
+
 def test_the_report_page_draws_its_charts_with_the_totals(live_server, new_page):
     summary = api(live_server, "GET", "/api/v1/reports/summary", role="manager")
     page = new_page(1440, 900)
