@@ -135,6 +135,18 @@ def test_missing_optional_fields_leave_their_lines_out(make_ticket):
     assert decode_qr_codes(bare) == []
 
 
+def test_a_waiting_ticket_with_no_open_counter_prints_why_it_has_no_wait(make_ticket):
+    with_wait = render_ticket(make_ticket(estimated_wait_s=600.0), office_name="UBND")
+    no_counter = render_ticket(make_ticket(estimated_wait_s=None), office_name="UBND")
+    # The explanation is longer than an estimate: it wraps onto more lines,
+    # where the waiting ticket's estimate line would otherwise have been.
+    assert no_counter.height > with_wait.height
+    # Nor is it the bare ticket, which leaves both the people ahead and the
+    # wait out.
+    bare = render_ticket(make_ticket(position=None, estimated_wait_s=None), office_name="UBND")
+    assert no_counter.height > bare.height
+
+
 def test_ticket_without_code_is_refused(make_ticket):
     with pytest.raises(ValueError, match="no code"):
         render_ticket(make_ticket(code=""), office_name="UBND")

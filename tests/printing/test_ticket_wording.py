@@ -49,6 +49,15 @@ def test_estimated_wait_text(estimated_wait_s, vietnamese, english):
     assert estimated_wait_text(estimated_wait_s, ENGLISH) == english
 
 
+def test_no_estimate_says_that_no_counter_is_open():
+    assert estimated_wait_text(None, VIETNAMESE) == (
+        "Chưa có quầy nào đang mở phục vụ lĩnh vực này, chưa ước tính được thời gian chờ"
+    )
+    assert estimated_wait_text(None, ENGLISH) == (
+        "No counter serving this service is open now: the wait cannot be estimated"
+    )
+
+
 def test_people_ahead_text():
     assert people_ahead_text(7, VIETNAMESE) == "Số người đang chờ trước bạn: 7"
     assert people_ahead_text(0, ENGLISH) == "People ahead of you: 0"
