@@ -25,14 +25,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queueing.models import Counter, Event, Office, Service, Ticket
+from queueing.models import Counter, Event, Office, Ticket
 from queueing.queries import QueueView, counter_payload, queue_state, service_codes, ticket_payload
 from web import context
 from web.extensions import socketio
@@ -260,41 +259,41 @@ def _emit_state(office_id: int, services: set[int], base_url: str) -> None:
         office = session.get(Office, office_id)
         if office is None:
             return
-        state = queue_state(session, office, at, status_url)
+        # One forecast of the line serves the state and every line's places.
+        view = QueueView(session, office, at)
+        state = queue_state(session, office, at, status_url, view)
         socketio.emit(
             "queue_changed", state, namespace="/display", to=display_state_room(office_id)
         )
         socketio.emit("queue_changed", state, namespace="/counter", to=counter_room(office_id))
         socketio.emit("queue_changed", state, namespace="/manager", to=manager_room(office_id))
-        _emit_lines(session, office, at, services)
+        _emit_lines(session, view, services)
 
 
-def line_payload(view: QueueView, service: Service) -> dict[str, Any]:
-    """The places of a service's waiting tickets, from the office's one
-    forecast, so that each citizen's page reads its own: ``tickets`` is
-    ``[[id, position, estimated_wait_s], ...]`` (the wait null where no
-    staffed counter can call the ticket), nearest first."""
+def line_places(view: QueueView) -> dict[int, list[list[Any]]]:
+    """Service id -> the places of its waiting tickets, from the office's one
+    forecast, so that each citizen's page reads its own: ``[[id, position,
+    estimated_wait_s], ...]`` (the wait null where no staffed counter can
+    call the ticket), nearest first."""
     places = view.forecast.tickets
-    rows = []
+    lines: dict[int, list[list[Any]]] = {}
     for waiting in view.office_line.waiting:
         place = places.get(waiting.id)
-        if waiting.service_id == service.id and place is not None:
-            rows.append([waiting.id, place.position, place.wait_s(view.now)])
-    rows.sort(key=lambda row: (row[1], row[0]))
-    return {"service": service.code, "tickets": rows[:LINE_LENGTH]}
+        if place is not None:
+            row = [waiting.id, place.position, place.wait_s(view.now)]
+            lines.setdefault(waiting.service_id, []).append(row)
+    for rows in lines.values():
+        rows.sort(key=lambda row: (row[1], row[0]))
+    return lines
 
 
-def _emit_lines(session: Session, office: Office, at: datetime, services: set[int]) -> None:
+def _emit_lines(session: Session, view: QueueView, services: set[int]) -> None:
     """Every line of the office may have moved: counters are shared, so a
     change in one service's line moves the places in another's."""
-    view = QueueView(session, office, at)
-    moved = services | {waiting.service_id for waiting in view.office_line.waiting}
-    for service_id in sorted(moved):
-        service = session.get(Service, service_id)
-        if service is not None:
-            socketio.emit(
-                "line_changed",
-                line_payload(view, service),
-                namespace="/ticket",
-                to=line_room(service_id),
-            )
+    lines = line_places(view)
+    codes = service_codes(session, view.office.id)
+    for service_id in sorted(services | set(lines)):
+        if service_id in codes:
+            rows = lines.get(service_id, [])[:LINE_LENGTH]
+            payload = {"service": codes[service_id], "tickets": rows}
+            socketio.emit("line_changed", payload, namespace="/ticket", to=line_room(service_id))

@@ -75,25 +75,20 @@ class OfficeLine:
     in_line: dict[int, int]
 
 
-def _samples_by(rows: list[Any], key: Callable[[Any], Any]) -> dict[Any, list[float]]:
-    """Service times grouped by ``key``, oldest first (rows come newest first)."""
-    grouped: dict[Any, list[float]] = {}
-    for row in reversed(rows):
-        grouped.setdefault(key(row), []).append((row.finished_at - row.started_at).total_seconds())
-    return grouped
-
-
 def load_office_line(session: Session, office: Office, now: datetime) -> OfficeLine:
     """The office's waiting tickets and staffed counters, with each
     service's smoothed time and each counter's own pace."""
     waiting = [as_waiting(row) for row in session.execute(_WAITING, {"office_id": office.id})]
-    samples = session.execute(
+    # Oldest first. The service's newest samples are among the newest of
+    # each counter's, which is all the statement reads.
+    by_service: dict[int, list[float]] = {}
+    by_counter: dict[tuple[int | None, int], list[float]] = {}
+    for service_id, counter_id, started_at, finished_at in session.execute(
         _RECENT_SERVICE_TIMES, {"office_id": office.id, "since": now - RECENT_SERVICE_WINDOW}
-    ).all()
-    # The service's newest samples are among the newest of each counter's.
-    newest = sorted(samples, key=lambda row: row.finished_at, reverse=True)
-    by_service = _samples_by(newest, lambda row: row.service_id)
-    by_counter = _samples_by(newest, lambda row: (row.counter_id, row.service_id))
+    ):
+        seconds = (finished_at - started_at).total_seconds()
+        by_service.setdefault(service_id, []).append(seconds)
+        by_counter.setdefault((counter_id, service_id), []).append(seconds)
     default = float(office.default_service_seconds)
     service_seconds = {
         service_id: rules.smoothed_service_seconds(times[-RECENT_SERVICE_SAMPLES:], default)
@@ -221,13 +216,14 @@ WAITING_COLUMNS = (
 
 def as_waiting(row: Any) -> line.Waiting:
     """A row of WAITING_COLUMNS as the line model sees it."""
+    ticket_id, service_id, priority, is_queue_head, queued_at, reserved_counter_id = row
     return line.Waiting(
-        id=row.id,
-        service_id=row.service_id,
-        is_priority=rules.is_priority(row.priority),
-        is_queue_head=row.is_queue_head,
-        queued_at=row.queued_at,
-        reserved_counter_id=row.reserved_counter_id,
+        ticket_id,
+        service_id,
+        rules.is_priority(priority),
+        is_queue_head,
+        queued_at,
+        reserved_counter_id,
     )
 
 
@@ -288,13 +284,17 @@ _RECENT_SERVICE_ROWS = (
     )
     .subquery()
 )
-#: The newest service times of each counter and service.
-_RECENT_SERVICE_TIMES = select(
-    _RECENT_SERVICE_ROWS.c.service_id,
-    _RECENT_SERVICE_ROWS.c.counter_id,
-    _RECENT_SERVICE_ROWS.c.started_at,
-    _RECENT_SERVICE_ROWS.c.finished_at,
-).where(_RECENT_SERVICE_ROWS.c.place <= RECENT_SERVICE_SAMPLES)
+#: The newest service times of each counter and service, oldest first.
+_RECENT_SERVICE_TIMES = (
+    select(
+        _RECENT_SERVICE_ROWS.c.service_id,
+        _RECENT_SERVICE_ROWS.c.counter_id,
+        _RECENT_SERVICE_ROWS.c.started_at,
+        _RECENT_SERVICE_ROWS.c.finished_at,
+    )
+    .where(_RECENT_SERVICE_ROWS.c.place <= RECENT_SERVICE_SAMPLES)
+    .order_by(_RECENT_SERVICE_ROWS.c.finished_at, _RECENT_SERVICE_ROWS.c.service_id)
+)
 
 
 def ticket_payload(
@@ -452,10 +452,15 @@ def recent_calls(session: Session, office: Office, now: datetime) -> list[dict[s
 
 
 def queue_state(
-    session: Session, office: Office, now: datetime, status_url: StatusUrl
+    session: Session,
+    office: Office,
+    now: datetime,
+    status_url: StatusUrl,
+    view: QueueView | None = None,
 ) -> dict[str, Any]:
-    """The body of ``GET /api/v1/queue`` and of the ``queue_state`` event."""
-    view = QueueView(session, office, now)
+    """The body of ``GET /api/v1/queue`` and of the ``queue_state`` event
+    (``view``: the office's forecast at ``now``, when the caller has one)."""
+    view = view or QueueView(session, office, now)
     codes = service_codes(session, office.id)
     return {
         "office": {"code": office.code, "name": office.name, "name_en": office.name_en},
