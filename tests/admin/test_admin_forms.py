@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from queueing.models import ApiToken, Event, Kiosk, Office, Service, User
+from queueing.models import ApiToken, Counter, CounterService, Event, Kiosk, Office, Service, User
 from tests.manager.helpers import csrf_token
 from web.extensions import socketio
 
@@ -66,6 +66,28 @@ def test_creating_a_service_saves_every_field_and_logs_the_admin(client, login, 
     audit = client.get("/admin/audit").get_data(as_text=True)
     assert "Thêm lĩnh vực" in audit
     assert "Người dùng admin" in audit
+
+
+def test_a_service_no_counter_serves_is_warned_about_until_a_counter_serves_it(
+    client, login, app_db
+):
+    login("admin")
+    created = post_form(client, "/admin/services/new", SERVICE_FORM)
+    warning = "Chưa có quầy nào phục vụ lĩnh vực Chứng thực bản sao"
+    listed = client.get(created.headers["Location"]).get_data(as_text=True)
+    # Said once as the creation's message, and on the list while it lasts.
+    assert listed.count(warning) == 2
+    assert "Chưa có quầy phục vụ" in listed
+    # The list keeps warning while no counter serves it.
+    assert client.get("/admin/services").get_data(as_text=True).count(warning) == 1
+
+    def serve_it(session):
+        service = session.scalar(select(Service).where(Service.code == "CT"))
+        counter = session.scalar(select(Counter).where(Counter.number == 1))
+        counter.service_links.append(CounterService(service_id=service.id, preference=1))
+
+    app_db.write(serve_it)
+    assert warning not in client.get("/admin/services").get_data(as_text=True)
 
 
 def test_an_invalid_service_form_shows_vietnamese_errors_and_saves_nothing(client, login, app_db):

@@ -151,3 +151,43 @@ def test_yesterday_is_not_today(db, office, counters, clock, issue, act):
     clock.advance(timedelta(days=1).total_seconds())
     totals = read_board(db, office, clock)["totals"]
     assert (totals["issued"], totals["served"]) == (0, 0)
+
+
+def test_the_board_shows_who_works_each_counter_and_warns_of_a_silent_terminal(
+    db, office, counters, clock
+):
+    from queueing import accounts
+
+    db.write(lambda s: accounts.create_user(s, "lan", "a-long-password", "clerk", clock()))
+    lan = Actor("user:1", clerk_id=1)
+    db.write(lambda s: ops.open_counter(s, counters[0].id, clock(), lan))
+    figures = read_board(db, office, clock)
+    assert [(c["clerk"], c["worked_by"]) for c in figures["counters"]] == [
+        ("lan", "terminal"),
+        (None, "keypad"),
+        (None, "keypad"),
+    ]
+    assert figures["alerts"] == []
+    # Two beats missed: nobody is at the counter, though it is still open
+    # until the office's grace period ends.
+    clock.advance(2 * ops.TERMINAL_BEAT_SECONDS + 1)
+    figures = read_board(db, office, clock)
+    assert figures["counters"][0]["worked_by"] == "nobody"
+    (alert,) = figures["alerts"]
+    assert (alert["kind"], alert["number"], alert["clerk"], alert["silent_s"]) == (
+        "counter_unattended",
+        1,
+        "lan",
+        61.0,
+    )
+
+
+def test_the_board_warns_of_people_waiting_where_no_counter_is_open(db, office, counters, clock):
+    db.write(lambda s: ops.issue_ticket(s, office.id, "LD", clock(), PUBLIC))
+    for counter in counters:
+        db.write(lambda s, c=counter.id: ops.pause_counter(s, c, clock(), PUBLIC))
+    figures = read_board(db, office, clock)
+    (alert,) = [a for a in figures["alerts"] if a["kind"] == "no_staffed_counter"]
+    assert (alert["service"], alert["count"]) == ("LD", 1)
+    ld = next(s for s in figures["services"] if s["code"] == "LD")
+    assert (ld["open_counters"], ld["estimated_wait_s"]) == (0, None)
