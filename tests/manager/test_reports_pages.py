@@ -194,3 +194,17 @@ def test_english_report(client, login, served_history):
     page = client.get("/manager/reports?lang=en").get_data(as_text=True)
     assert "Wait and service time report" in page
     assert "Tickets by day" in page
+
+
+def test_the_page_says_how_service_times_were_measured(client, auth, login, served_history):
+    clerk = auth("clerk")
+    client.post("/api/v1/counters/2/call-next", headers=clerk)  # A002
+    client.post("/api/v1/counters/2/finish", headers=clerk)  # without Start
+    login("manager")
+    page = client.get("/manager/reports?from=2026-11-23&to=2026-11-23").get_data(as_text=True)
+    note = re.search(r'id="service-timing-note">([^<]*)<', page).group(1)
+    assert note == (
+        "Thời gian phục vụ: 1 lượt tính từ lúc bấm Bắt đầu, 1 lượt tính từ lúc gọi số "
+        "(kết thúc mà chưa bấm Bắt đầu), 0 lượt không tính được (kết thúc mà chưa bấm "
+        "Bắt đầu, đơn vị chỉ tính từ lúc bấm Bắt đầu)."
+    )
