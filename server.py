@@ -209,8 +209,8 @@ def _seed_demo(app: Flask) -> None:
 
 def start_background_jobs(app: Flask) -> None:
     """Close days at local midnight and pause counters their clerks left, in
-    the serving process only; and leave
-    what start-up made out of the garbage collector's way."""
+    the serving process only; and leave what start-up made out of the
+    garbage collector's way."""
     from web.extensions import socketio
     from web.jobs import day_close_loop
 
