@@ -32,7 +32,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queueing.models import Counter, Event, Office, Ticket
-from queueing.queries import QueueView, counter_payload, queue_state, service_codes, ticket_payload
+from queueing.queries import (
+    QueueView,
+    counter_payload,
+    public_state,
+    public_ticket,
+    queue_state,
+    service_codes,
+    ticket_payload,
+)
 from web import context
 from web.extensions import socketio
 
@@ -126,9 +134,10 @@ def _announce_call(session: Session, view: QueueView, event: Event, codes: dict[
     counter = session.get(Counter, event.counter_id)
     if ticket is None or counter is None:
         return
+    # Displays are public: nobody's token, link or priority category.
     payload = {
-        "ticket": ticket_payload(view, ticket, context.status_url, counter),
-        "counter": counter_payload(view, counter, context.status_url, codes),
+        "ticket": public_ticket(ticket_payload(view, ticket, context.status_url, counter)),
+        "counter": public_state(counter_payload(view, counter, context.status_url, codes)),
         "call_count": event.data.get("call_count", ticket.call_count),
     }
     office_id = view.office.id
@@ -166,8 +175,8 @@ def _announce_finish(
     if ticket is None or counter is None:
         return
     payload = {
-        "ticket": ticket_payload(view, ticket, context.status_url, counter),
-        "counter": counter_payload(view, counter, context.status_url, codes),
+        "ticket": public_ticket(ticket_payload(view, ticket, context.status_url, counter)),
+        "counter": public_state(counter_payload(view, counter, context.status_url, codes)),
     }
     socketio.emit(
         "ticket_finished",
@@ -252,8 +261,8 @@ def _emit_later(app: Flask, office_id: int, base_url: str, delay: float) -> None
 def _emit_state(office_id: int, services: set[int], base_url: str) -> None:
     at = context.now()
 
-    def status_url(ticket_id: int) -> str:
-        return f"{base_url}/t/{ticket_id}"
+    def status_url(access_token: str) -> str:
+        return f"{base_url}/t/{access_token}"
 
     with context.database().read() as session:
         office = session.get(Office, office_id)
@@ -263,7 +272,10 @@ def _emit_state(office_id: int, services: set[int], base_url: str) -> None:
         view = QueueView(session, office, at)
         state = queue_state(session, office, at, status_url, view)
         socketio.emit(
-            "queue_changed", state, namespace="/display", to=display_state_room(office_id)
+            "queue_changed",
+            public_state(state),
+            namespace="/display",
+            to=display_state_room(office_id),
         )
         socketio.emit("queue_changed", state, namespace="/counter", to=counter_room(office_id))
         socketio.emit("queue_changed", state, namespace="/manager", to=manager_room(office_id))

@@ -100,7 +100,6 @@ SCHEMAS: dict[str, Any] = {
             "service",
             "office",
             "state",
-            "priority",
             "channel",
             "issued_at",
             "called_at",
@@ -110,7 +109,6 @@ SCHEMAS: dict[str, Any] = {
             "counter",
             "position",
             "estimated_wait_s",
-            "status_url",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -123,7 +121,10 @@ SCHEMAS: dict[str, Any] = {
             "office_name": {"type": "string"},
             "office_name_en": {"type": "string"},
             "state": {"enum": list(TICKET_STATES)},
-            "priority": {"enum": [PRIORITY_NONE, *PRIORITY_CATEGORIES]},
+            "priority": {
+                "enum": [PRIORITY_NONE, *PRIORITY_CATEGORIES],
+                "description": "only for the holder and staff",
+            },
             "channel": {"enum": list(CHANNELS)},
             "issued_at": {"type": "string", "format": "date-time"},
             "called_at": {**NULLABLE_TIME, "description": "first call"},
@@ -151,7 +152,15 @@ SCHEMAS: dict[str, Any] = {
                 "counter can call it (or when not waiting)",
             },
             "is_time_accurate": {"type": "boolean"},
-            "status_url": {"type": "string", "description": "the citizen's live page"},
+            "status_url": {
+                "type": "string",
+                "description": "the citizen's live page, carrying the holder's token; "
+                "only for the holder and staff",
+            },
+            "access_token": {
+                "type": ["string", "null"],
+                "description": "the holder's secret; only for the holder and staff",
+            },
             "printed": {"type": "boolean"},
             "print_error": {"type": "string"},
         },
@@ -314,6 +323,13 @@ DATE_QUERIES = [
 ]
 COUNTER_ID = {"name": "counter_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+HOLDER_TOKEN_QUERY = {
+    "name": "token",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "the holder's token (access_token of the issuing answer)",
+}
 CLERK = [{"bearer": []}, {"session": []}]
 MANAGER = CLERK
 
@@ -390,7 +406,10 @@ def _paths() -> dict[str, Any]:
                         "required": ["service"],
                         "properties": {
                             "service": {"type": "string", "description": "service code"},
-                            "priority": {"enum": [PRIORITY_NONE, *PRIORITY_CATEGORIES]},
+                            "priority": {
+                                "enum": [PRIORITY_NONE, *PRIORITY_CATEGORIES],
+                                "description": "only for the holder and staff",
+                            },
                             "channel": {"enum": list(CHANNELS)},
                             "office": {"type": "string"},
                             "print": {"type": "boolean"},
@@ -414,10 +433,14 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/tickets/{ticket_id}": {
             "get": {
-                "summary": "A ticket",
+                "summary": "A ticket, for its holder (the token) or the office's staff",
+                "description": (
+                    "Without the holder's token or staff credentials of the ticket's office "
+                    "the ticket is unknown (404): ids are not a way in."
+                ),
                 "tags": ["tickets"],
-                "security": [],
-                "parameters": [TICKET_ID],
+                "security": [{}, *CLERK],
+                "parameters": [TICKET_ID, HOLDER_TOKEN_QUERY],
                 "responses": {"200": _json(ref("Ticket"), "The ticket"), **_errors(404)},
             }
         },
@@ -479,8 +502,12 @@ def _paths() -> dict[str, Any]:
         "/api/v1/tickets/{ticket_id}/rating": {
             "post": {
                 "summary": "Rate a finished ticket (once)",
+                "description": (
+                    "By its holder (the token in the body) or by staff of the ticket's office "
+                    "(the counter's rating tablet); anyone else gets 404 and nothing is stored."
+                ),
                 "tags": ["tickets"],
-                "security": [],
+                "security": [{}, *CLERK],
                 "parameters": [TICKET_ID],
                 "requestBody": _body(
                     {
@@ -488,6 +515,7 @@ def _paths() -> dict[str, Any]:
                         "required": ["score"],
                         "properties": {
                             "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                            "token": {"type": "string", "description": "the holder's token"},
                             "comment": {"type": "string", "maxLength": 1000},
                             "reasons": {"type": "array", "items": {"enum": list(RATING_REASONS)}},
                         },

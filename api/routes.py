@@ -22,6 +22,8 @@ from queueing.queries import (
     active_services,
     counter_payload,
     counters_of,
+    is_holder,
+    public_state,
     queue_state,
     service_codes,
     service_payload,
@@ -161,12 +163,29 @@ def issue_ticket() -> tuple[Response, int]:
     return jsonify(payload), 201 if created else 200
 
 
+def _is_staff_of(office_id: int) -> bool:
+    """Whether the request's credentials are staff of the office."""
+    principal = current_principal()
+    return (
+        principal is not None
+        and principal.allows("clerk")
+        and principal.office_id in (None, office_id)
+    )
+
+
+def _held_or_staff(session: Session, ticket_id: int, token: Any) -> Ticket:
+    """The ticket, for its holder (the token) or the office's staff; 404
+    for anyone else, as if it did not exist: ids are not to be counted."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or not (is_holder(ticket, token) or _is_staff_of(ticket.office_id)):
+        raise NotFound("no such ticket", "ticket_not_found")
+    return ticket
+
+
 @bp.get("/tickets/<int:ticket_id>")
 def get_ticket(ticket_id: int) -> Response:
     with database().read() as session:
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            raise NotFound("no such ticket", "ticket_not_found")
+        ticket = _held_or_staff(session, ticket_id, request.args.get("token"))
         return jsonify(_ticket_json(session, ticket))
 
 
@@ -176,14 +195,13 @@ def list_counters() -> Response:
         office = resolve_office(session, office_param(), None)
         view = QueueView(session, office, now())
         codes = service_codes(session, office.id)
-        return jsonify(
-            {
-                "counters": [
-                    counter_payload(view, counter, status_url, codes)
-                    for counter in counters_of(session, office.id)
-                ]
-            }
-        )
+        counters = [
+            counter_payload(view, counter, status_url, codes)
+            for counter in counters_of(session, office.id)
+        ]
+        if not _is_staff_of(office.id):
+            counters = [public_state(counter) for counter in counters]
+        return jsonify({"counters": counters})
 
 
 def _counter_action(action: str, counter_id: int, body: dict[str, Any]) -> Response:
@@ -297,9 +315,21 @@ def rate_ticket(ticket_id: int) -> tuple[Response, int]:
     reasons = body.get("reasons", [])
     if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
         raise Malformed("reasons must be a list of strings", "invalid_field")
-    principal = current_principal()
-    actor = principal.actor if principal else Actor("public")
+    token = body.get("token")
     at = now()
+    with database().read() as session:
+        held = session.get(Ticket, ticket_id)
+        by_holder = held is not None and is_holder(held, token)
+    if by_holder:
+        actor = Actor("public")
+    else:
+        # The counter's rating tablet: staff of the ticket's office.
+        principal = current_principal()
+        if principal is None or held is None:
+            raise NotFound("no such ticket", "ticket_not_found")
+        principal = require("clerk")
+        check_office(principal, held.office_id)
+        actor = principal.actor
 
     def work(session: Session) -> dict[str, Any]:
         rating = operations.rate(
@@ -324,7 +354,8 @@ def rate_ticket(ticket_id: int) -> tuple[Response, int]:
 def get_queue() -> Response:
     with database().read() as session:
         office = resolve_office(session, office_param(), None)
-        return jsonify(queue_state(session, office, now(), status_url))
+        state = queue_state(session, office, now(), status_url)
+        return jsonify(state if _is_staff_of(office.id) else public_state(state))
 
 
 def report_range(office: Office) -> tuple[date, date]:

@@ -6,8 +6,9 @@
   logged-in terminal to it);
 - ``/counter``: the terminal; its actions go over the ``/counter`` Socket.IO
   namespace (:mod:`counter.sockets`), its lists come from the JSON views here;
-- ``/counter/<id>/screen`` and ``/counter/<id>/rate``: public pages for the
-  small monitor above the counter and the tablet facing the citizen.
+- ``/counter/<id>/screen``: the public page of the small monitor above the
+  counter; ``/counter/<id>/rate``: the tablet facing the citizen, signed in
+  by a clerk of the office (it rates as staff).
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from queueing import accounts, clerks, operations
-from queueing.errors import NotAllowed, NotFound
+from queueing.errors import NotAllowed, NotAuthenticated, NotFound
 from queueing.models import Counter, Office, Service, User
 from queueing.queries import active_services, counters_of, iso
 from web.access import LoginUser, Principal, check_office, require
@@ -431,15 +433,39 @@ def screen(counter_id: int) -> str:
         )
 
 
+@bp.get("/counter/<int:counter_id>/rate/csrf")
+def rate_csrf(counter_id: int) -> Response:
+    """A fresh CSRF token for the tablet's next rating: the page stays open
+    all day, longer than a token lives."""
+    principal = _logged_in_principal()
+    if principal is None:
+        raise NotAuthenticated("log in", "unauthorized")
+    with database().read() as db_session:
+        _counter, office = _public_counter(db_session, counter_id)
+        check_office(principal, office.id)
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/counter/<int:counter_id>/rate")
-def rate(counter_id: int) -> str:
-    """The tablet facing the citizen: a rating after each finished ticket."""
+def rate(counter_id: int) -> str | BaseResponse:
+    """The tablet facing the citizen: a rating after each finished ticket.
+
+    It rates as the office's staff (only a ticket's holder rates anonymously),
+    so a clerk of the office signs it in once.
+    """
+    principal = _logged_in_principal()
+    if principal is None:
+        return _login_redirect()
     with database().read() as db_session:
         counter, office = _public_counter(db_session, counter_id)
+        check_office(principal, office.id)
         config = {
             "office": office.code,
             "counter": counter.id,
             "ratingUrl": "/api/v1/tickets/{id}/rating",
+            "csrfUrl": url_for("counter.rate_csrf", counter_id=counter.id),
             "timeoutSeconds": RATING_TIMEOUT_SECONDS,
             "thanksSeconds": THANKS_SECONDS,
             "texts": {

@@ -9,7 +9,7 @@ from flask_socketio import emit, join_room
 
 import live
 from queueing.errors import Malformed, QueueError
-from queueing.queries import queue_state
+from queueing.queries import public_state, queue_state
 from web.access import resolve_office
 from web.context import database, now, status_url
 from web.extensions import socketio
@@ -45,7 +45,7 @@ def on_connect(auth: Any = None) -> None:
         code = auth.get("office") if isinstance(auth, dict) else None
         with database().read() as session:
             office = resolve_office(session, code or request.args.get("office"), None)
-            state = queue_state(session, office, now(), status_url)
+            state = public_state(queue_state(session, office, now(), status_url))
     except QueueError as error:
         raise refuse(error) from None
     join_room(live.display_state_room(office.id))

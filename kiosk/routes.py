@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 import qrcode
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, render_template, request, session, url_for
 from flask_babel import get_locale
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 import printing
 from queueing import accounts, rules
 from queueing.errors import Malformed, NotAllowed, NotFound
-from queueing.models import Kiosk, Office, Ticket
+from queueing.models import Kiosk, Office
 from queueing.queries import QueueView, active_services, rating_of, ticket_payload
 from web.access import REGISTERED_KIOSK_KEY, require, resolve_office
 from web.context import database, now, status_url
@@ -115,7 +115,7 @@ def _kiosk_page(kiosk_id: int | None) -> str:
             "kiosk": kiosk_id,
             "service_day": rules.service_day(at, office.timezone).isoformat(),
             "issue_url": url_for("api.issue_ticket"),
-            "ticket_url": url_for("kiosk.ticket_page", ticket_id=0).removesuffix("0"),
+            "ticket_url": url_for("kiosk.ticket_page", access_token="-").removesuffix("-"),
             "home_url": language_url(DEFAULT_LANGUAGE),
             "idle_seconds": IDLE_SECONDS,
             "confirmation_seconds": CONFIRMATION_SECONDS,
@@ -154,20 +154,13 @@ def ticket_preview() -> Response:
     return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
-@bp.get("/t/<int:ticket_id>")
-def ticket_page(ticket_id: int) -> str | BaseResponse:
-    """The citizen's live page of a ticket (the QR code's target)."""
+@bp.get("/t/<access_token>")
+def ticket_page(access_token: str) -> str | BaseResponse:
+    """The citizen's live page of a ticket (the QR code's target), reached
+    with the holder's token only; it follows the visit's newest leg."""
     language = page_language()
     with database().read() as session:
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            raise NotFound("no such ticket", "ticket_not_found")
-        newest = screens.newest_leg(session, ticket)
-        if newest.id != ticket.id:
-            # The paper names the first leg; the visit goes on on the newest.
-            return redirect(
-                url_for("kiosk.ticket_page", ticket_id=newest.id, **request.args.to_dict())
-            )
+        ticket = screens.held_ticket(session, access_token)
         office = session.get(Office, ticket.office_id)
         assert office is not None
         payload = ticket_payload(QueueView(session, office, now()), ticket, status_url)
@@ -175,8 +168,9 @@ def ticket_page(ticket_id: int) -> str | BaseResponse:
             "lang": language,
             "ticket": payload,
             "is_rated": rating_of(session, ticket.id) is not None,
-            "ticket_api_url": url_for("api.get_ticket", ticket_id=ticket.id),
+            "ticket_api_url": url_for("api.get_ticket", ticket_id=ticket.id, token=access_token),
             "rating_url": url_for("api.rate_ticket", ticket_id=ticket.id),
+            "token": access_token,
             "chime_url": url_for("static", filename="voice/chime.mp3"),
             "low_score": texts.LOW_SCORE,
             "texts": texts.ticket_script_texts(),
@@ -199,17 +193,17 @@ def ticket_page(ticket_id: int) -> str | BaseResponse:
     )
 
 
-@bp.get("/t/<int:ticket_id>/qr.png")
-def ticket_qr(ticket_id: int) -> Response:
+@bp.get("/t/<access_token>/qr.png")
+def ticket_qr(access_token: str) -> Response:
     """The QR code of a ticket's live page, shown on the kiosk's confirmation
     so the ticket can be followed on a phone even when the paper fails."""
     with database().read() as session:
-        if session.get(Ticket, ticket_id) is None:
-            raise NotFound("no such ticket", "ticket_not_found")
+        screens.held_ticket(session, access_token)
     return Response(
-        qr_png(status_url(ticket_id)),
+        qr_png(status_url(access_token)),
         mimetype="image/png",
-        headers={"Cache-Control": "public, max-age=86400"},
+        # Only its holder knows the address: no shared cache keeps it.
+        headers={"Cache-Control": "private, max-age=86400"},
     )
 
 

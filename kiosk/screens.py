@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queueing import rules
-from queueing.models import TRANSFERRED, Office, Service, Ticket
+from queueing.errors import NotFound
+from queueing.models import Office, Service, Ticket
 from queueing.queries import QueueView, StatusUrl, active_services, iso, service_closed_reason
 
 from . import texts
@@ -87,16 +88,20 @@ def office_name(office: Office, language: str) -> str:
     return _localised(office.name_en, office.name, language)
 
 
-def newest_leg(session: Session, ticket: Ticket) -> Ticket:
-    """The leg a citizen's visit is on now: a transfer starts a new leg with
-    the same code, and the QR code printed on the paper names the first."""
-    while ticket.state == TRANSFERRED:
-        child = session.scalar(
-            select(Ticket).where(Ticket.parent_id == ticket.id).order_by(Ticket.id.desc()).limit(1)
+def held_ticket(session: Session, access_token: str) -> Ticket:
+    """The leg a citizen's visit is on now, from the holder's token: a
+    transfer starts a new leg that keeps the token, so the newest leg with
+    it is the one the citizen follows. Unknown tokens are 404."""
+    ticket = None
+    if 16 <= len(access_token) <= 32:
+        ticket = session.scalar(
+            select(Ticket)
+            .where(Ticket.access_token == access_token)
+            .order_by(Ticket.id.desc())
+            .limit(1)
         )
-        if child is None:
-            break
-        ticket = child
+    if ticket is None:
+        raise NotFound("no such ticket", "ticket_not_found")
     return ticket
 
 
@@ -104,6 +109,8 @@ def newest_leg(session: Session, ticket: Ticket) -> Ticket:
 #: people ahead and a priority, so that every line of the layout shows.
 SAMPLE_NUMBER = 12
 SAMPLE_TICKET_ID = 1234
+#: The preview's QR code leads nowhere: no ticket holds this token.
+SAMPLE_ACCESS_TOKEN = "sample-ticket-preview"
 
 
 def sample_ticket(
@@ -128,5 +135,5 @@ def sample_ticket(
         "issued_at": iso(now, office.timezone),
         "position": 7,
         "estimated_wait_s": 900.0,
-        "status_url": status_url(SAMPLE_TICKET_ID),
+        "status_url": status_url(SAMPLE_ACCESS_TOKEN),
     }

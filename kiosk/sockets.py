@@ -9,7 +9,7 @@ from flask_socketio import emit, join_room
 import live
 from queueing.errors import Malformed, NotFound, QueueError
 from queueing.models import Office, Ticket
-from queueing.queries import QueueView, ticket_payload
+from queueing.queries import QueueView, is_holder, ticket_payload
 from web.context import database, now, status_url
 from web.extensions import socketio
 from web.sockets import refuse
@@ -17,19 +17,21 @@ from web.sockets import refuse
 
 @socketio.on("connect", namespace="/ticket")
 def on_connect(auth: Any = None) -> None:
-    """The ticket page connects with ``{"ticket": ID}``.
+    """The ticket page connects with ``{"ticket": ID, "token": T}``, the
+    holder's token; without it the ticket is unknown.
 
     It receives ``ticket_updated`` at once and at each change of that ticket,
-    and ``line_changed`` (the waiting line of its service, in order) when
+    and ``line_changed`` (the places of its service's waiting tickets) when
     the line moves.
     """
     try:
         ticket_id = auth.get("ticket") if isinstance(auth, dict) else None
+        token = auth.get("token") if isinstance(auth, dict) else None
         if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
-            raise Malformed("connect with {'ticket': ID}", "invalid_field")
+            raise Malformed("connect with {'ticket': ID, 'token': T}", "invalid_field")
         with database().read() as session:
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
+            ticket = session.get(Ticket, ticket_id) if 0 < ticket_id < 2**63 else None
+            if ticket is None or not is_holder(ticket, token):
                 raise NotFound("no such ticket", "ticket_not_found")
             office = session.get(Office, ticket.office_id)
             assert office is not None

@@ -6,6 +6,7 @@ office's timezone is applied only where a day or a clock face is shown.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -24,6 +25,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+
+def new_access_token() -> str:
+    """128 random bits, URL-safe: 22 characters nobody can guess or count."""
+    return secrets.token_urlsafe(16)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -325,6 +331,14 @@ class Ticket(Base):
     #: (finished without Start, in an office whose service starts at the
     #: call); None while not started, or finished untimed.
     service_timed_from: Mapped[str | None] = mapped_column(String(8), default=None)
+    #: The holder's secret: whoever holds the printed ticket or its QR code
+    #: reads, follows and rates the ticket with it. A transfer's new leg
+    #: keeps it (the citizen still holds the same paper). Always set; the
+    #: column allows NULL only so that SQLite could add it to a table that
+    #: other tables refer to without rebuilding it.
+    access_token: Mapped[str | None] = mapped_column(
+        String(32), default=new_access_token, index=True
+    )
 
     service: Mapped[Service] = relationship(lazy="joined")
     office: Mapped[Office] = relationship()

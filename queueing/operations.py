@@ -45,6 +45,7 @@ from .models import (
     Rating,
     Service,
     Ticket,
+    new_access_token,
 )
 from .queries import WAITING_COLUMNS, as_waiting
 
@@ -303,6 +304,7 @@ def issue_ticket(
         state=WAITING,
         issued_at=now,
         queued_at=now,
+        access_token=new_access_token(),
     )
     if idempotency is not None:
         client, key = idempotency
@@ -711,6 +713,7 @@ def transfer(
         is_queue_head=office.is_transfer_to_head,
         parent_id=ticket.id,
         reserved_counter_id=reserved_counter_id,
+        access_token=ticket.access_token,
     )
     session.add(leg)
     session.flush()

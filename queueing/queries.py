@@ -6,6 +6,7 @@ rules of :mod:`queueing.rules`; nothing here writes.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +37,11 @@ RECENT_SERVICE_SAMPLES = 20
 RECENT_SERVICE_WINDOW = timedelta(days=7)
 RECENT_CALLS = 10
 
-StatusUrl = Callable[[int], str]
+#: The citizen's live page of a ticket, from the holder's token.
+StatusUrl = Callable[[str], str]
+
+#: What only the ticket's holder and the office's staff see of a ticket.
+PRIVATE_TICKET_FIELDS = frozenset({"access_token", "status_url", "priority"})
 
 
 def iso(moment: datetime | None, timezone: str) -> str | None:
@@ -331,7 +336,8 @@ def ticket_payload(
         "position": place.position if place is not None else None,
         "estimated_wait_s": place.wait_s(view.now) if place is not None else None,
         "is_time_accurate": ticket.is_time_accurate,
-        "status_url": status_url(ticket.id),
+        "status_url": status_url(ticket.access_token or ""),
+        "access_token": ticket.access_token,
     }
 
 
@@ -379,9 +385,33 @@ def service_payload(view: QueueView, service: Service) -> dict[str, Any]:
     }
 
 
+def is_holder(ticket: Ticket, token: Any) -> bool:
+    """Whether ``token`` is the ticket's holder's (compared in constant time)."""
+    return (
+        isinstance(token, str)
+        and ticket.access_token is not None
+        and hmac.compare_digest(token.encode(), ticket.access_token.encode())
+    )
+
+
+def public_ticket(payload: dict[str, Any]) -> dict[str, Any]:
+    """A ticket as anyone may see it: no token, link or priority category."""
+    return {key: value for key, value in payload.items() if key not in PRIVATE_TICKET_FIELDS}
+
+
+def public_state(state: dict[str, Any]) -> dict[str, Any]:
+    """A queue state (or a counter) as anyone may see it (public_ticket)."""
+    counters = state.get("counters")
+    if counters is None:
+        current = state.get("current_ticket")
+        return {**state, "current_ticket": public_ticket(current) if current else current}
+    return {**state, "counters": [public_state(counter) for counter in counters]}
+
+
 def counter_payload(
     view: QueueView, counter: Counter, status_url: StatusUrl, codes: dict[int, str]
 ) -> dict[str, Any]:
+    """A counter as staff see it; :func:`public_state` for anyone else."""
     current = counter.current_ticket
     return {
         "id": counter.id,
@@ -459,7 +489,8 @@ def queue_state(
     view: QueueView | None = None,
 ) -> dict[str, Any]:
     """The body of ``GET /api/v1/queue`` and of the ``queue_state`` event
-    (``view``: the office's forecast at ``now``, when the caller has one)."""
+    (``view``: the office's forecast at ``now``, when the caller has one),
+    as staff see it: :func:`public_state` gives it to anyone else."""
     view = view or QueueView(session, office, now)
     codes = service_codes(session, office.id)
     return {

@@ -26,3 +26,51 @@ def test_upgrade_creates_the_models_schema_and_downgrade_removes_it(database_url
         assert "tickets" in inspect(database.engine).get_table_names()
     finally:
         database.dispose()
+
+
+def test_tickets_issued_before_the_holder_token_get_one_each_shared_by_their_legs(database_url):
+    from sqlalchemy import text
+
+    database = Database(database_url)
+    try:
+        upgrade(database, "0004")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO offices (id, code, name, name_en, timezone, opening_hours,"
+                    " holidays, priority_ratio, recall_limit, no_show_return_minutes,"
+                    " is_transfer_to_head, default_service_seconds, ticker_message, created_at)"
+                    " VALUES (1, 'X', 'X', '', 'UTC', '{}', '[]', 0, 1, 30, true, 300, '',"
+                    " '2026-11-23 02:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO services (id, office_id, code, name, name_en, prefix,"
+                    " number_start, number_end, is_number_wrapping, target_wait_minutes,"
+                    " description, description_en, documents, documents_en, group_name,"
+                    " group_name_en, is_active, sort_order)"
+                    " VALUES (1, 1, 'S', 'S', '', 'A', 1, 999, true, 15, '', '', '', '', '',"
+                    " '', true, 0)"
+                )
+            )
+            for ticket_id, sequence, parent_id in ((1, 1, None), (2, 2, None), (3, 1, 1)):
+                connection.execute(
+                    text(
+                        "INSERT INTO tickets (id, office_id, service_id, service_day, sequence,"
+                        " number, code, priority, channel, state, issued_at, queued_at,"
+                        " is_queue_head, call_count, parent_id, is_time_accurate)"
+                        " VALUES (:id, 1, 1, '2026-11-23', :sequence, :sequence, 'A001',"
+                        " 'none', 'kiosk', 'waiting', '2026-11-23 02:00:00',"
+                        " '2026-11-23 02:00:00', false, 0, :parent, true)"
+                    ),
+                    {"id": ticket_id, "sequence": sequence, "parent": parent_id},
+                )
+        upgrade(database)
+        with database.engine.connect() as connection:
+            tokens = dict(connection.execute(text("SELECT id, access_token FROM tickets")).all())
+        assert len(tokens[1]) >= 16 and len(tokens[2]) >= 16
+        assert tokens[1] != tokens[2]
+        assert tokens[3] == tokens[1]
+    finally:
+        database.dispose()

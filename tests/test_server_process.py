@@ -54,7 +54,9 @@ def test_demo_office_visit_with_a_live_display(live_server):
             response = requests.post(f"{base}/api/v1/counters/1/{action}", headers=clerk, timeout=5)
             assert response.status_code == 200
         rating = requests.post(
-            f"{base}/api/v1/tickets/{ticket_id}/rating", json={"score": 5}, timeout=5
+            f"{base}/api/v1/tickets/{ticket_id}/rating",
+            json={"score": 5, "token": ticket.json()["access_token"]},
+            timeout=5,
         )
         assert rating.status_code == 201
         summary = requests.get(f"{base}/api/v1/reports/summary", headers=manager, timeout=5)

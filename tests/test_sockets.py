@@ -129,11 +129,24 @@ def test_terminal_errors_are_acked_not_raised(terminal):
     assert missing["error"]["code"] == "counter_not_found"
 
 
+def follow(app, client, ticket):
+    """The ticket's page on a phone: its /ticket connection, with the token."""
+    return socketio.test_client(
+        app,
+        namespace="/ticket",
+        auth={"ticket": ticket["id"], "token": ticket["access_token"]},
+        flask_test_client=client,
+    )
+
+
 def test_ticket_namespace_follows_one_ticket(app, client, auth):
     mine = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
     other = client.post("/api/v1/tickets", json={"service": "DD"}).get_json()
     phone = socketio.test_client(
-        app, namespace="/ticket", auth={"ticket": mine["id"]}, flask_test_client=client
+        app,
+        namespace="/ticket",
+        auth={"ticket": mine["id"], "token": mine["access_token"]},
+        flask_test_client=client,
     )
     (first,) = received(phone, "ticket_updated", "/ticket")
     assert (first["id"], first["state"]) == (mine["id"], "waiting")
@@ -153,11 +166,22 @@ def test_ticket_namespace_refuses_unknown_ticket(app, client):
     assert not phone.is_connected("/ticket")
 
 
+@pytest.mark.parametrize("token", [None, "", "not-the-token-of-it", 12])
+def test_ticket_namespace_refuses_a_ticket_without_its_holder_token(app, client, token):
+    mine = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    auth = {"ticket": mine["id"]} if token is None else {"ticket": mine["id"], "token": token}
+    phone = socketio.test_client(app, namespace="/ticket", auth=auth, flask_test_client=client)
+    assert not phone.is_connected("/ticket")
+
+
 def test_ticket_page_hears_its_line_move(app, client, auth):
     first = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
     mine = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
     phone = socketio.test_client(
-        app, namespace="/ticket", auth={"ticket": mine["id"]}, flask_test_client=client
+        app,
+        namespace="/ticket",
+        auth={"ticket": mine["id"], "token": mine["access_token"]},
+        flask_test_client=client,
     )
     (update,) = received(phone, "ticket_updated", "/ticket")
     assert update["position"] == 1
@@ -178,7 +202,10 @@ def test_a_ticket_page_hears_its_place_move_when_another_service_moves(app, clie
     mine = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
     assert mine["position"] == 4
     phone = socketio.test_client(
-        app, namespace="/ticket", auth={"ticket": mine["id"]}, flask_test_client=client
+        app,
+        namespace="/ticket",
+        auth={"ticket": mine["id"], "token": mine["access_token"]},
+        flask_test_client=client,
     )
     phone.get_received("/ticket")
     client.post(f"/api/v1/tickets/{other['id']}/cancel", headers=clerk)

@@ -36,9 +36,10 @@ def public_base_url() -> str:
     return ""
 
 
-def status_url(ticket_id: int) -> str:
-    """The citizen's live page of a ticket (the QR code's target)."""
-    return f"{public_base_url()}/t/{ticket_id}"
+def status_url(access_token: str) -> str:
+    """The citizen's live page of a ticket (the QR code's target): reached
+    with the holder's token, never by the ticket's id."""
+    return f"{public_base_url()}/t/{access_token}"
 
 
 def write(work: Callable[[Any], T]) -> T:

@@ -76,11 +76,24 @@
       (box) => box.value
     );
     const body = { score: score, reasons: reasons, comment: byId("comment").value.trim() };
-    fetch(config.ratingUrl.replace("{id}", String(ticket.id)), {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(body),
-    })
+    // Signed in by a clerk: a change made with the session needs a CSRF
+    // token, fetched afresh since the page outlives any one token.
+    fetch(config.csrfUrl, { cache: "no-store", headers: { Accept: "application/json" } })
+      .then((response) => {
+        if (!response.ok) throw new Error("csrf " + response.status);
+        return response.json();
+      })
+      .then((fresh) =>
+        fetch(config.ratingUrl.replace("{id}", String(ticket.id)), {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            Accept: "application/json",
+            "X-CSRFToken": fresh.csrf_token,
+          },
+          body: JSON.stringify(body),
+        })
+      )
       .then((response) => {
         // 409: rated already (a second tap that raced the first): thanks all the same.
         if (response.ok || response.status === 409) {

@@ -153,7 +153,7 @@
     const isPrinted = ticket.printed === true;
     byId("printer-fault").hidden = isPrinted;
     byId("printer-ok").hidden = !isPrinted;
-    byId("confirmation-qr").src = `${data.ticket_url}${ticket.id}/qr.png`;
+    byId("confirmation-qr").src = `${data.ticket_url}${ticket.access_token}/qr.png`;
     lastTrigger = null;
     setPriority("none");
     showScreen("confirmation");

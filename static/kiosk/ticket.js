@@ -188,7 +188,12 @@
       const response = await fetch(data.rating_url, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ score: score, reasons: reasons, comment: byId("rating-comment").value.trim() }),
+        body: JSON.stringify({
+          score: score,
+          reasons: reasons,
+          comment: byId("rating-comment").value.trim(),
+          token: data.token,
+        }),
       });
       const payload = await response.json().catch(() => null);
       const code = payload && payload.error ? payload.error.code : "";
@@ -221,7 +226,7 @@
   let hasConnected = false;
   C.connect(
     "/ticket",
-    { ticket: ticket.id },
+    { ticket: ticket.id, token: data.token },
     {
       events: { ticket_updated: liveUpdate, line_changed: applyLine },
       onLost: () => {

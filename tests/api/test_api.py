@@ -65,7 +65,9 @@ def test_issue_ticket_returns_201_with_the_ticket(client):
     assert (ticket["priority"], ticket["channel"], ticket["office"]) == ("elderly", "api", "DEMO")
     assert ticket["position"] == 0
     assert ticket["issued_at"] == "2026-11-23T09:00:00+07:00"
-    assert ticket["status_url"] == f"http://luot.test/t/{ticket['id']}"
+    # The citizen's page is reached with the holder's secret, not the id.
+    assert len(ticket["access_token"]) >= 16
+    assert ticket["status_url"] == f"http://luot.test/t/{ticket['access_token']}"
 
 
 def test_issue_with_idempotency_key_returns_same_ticket_with_200(client):
@@ -129,14 +131,45 @@ def test_issue_with_token_is_not_rate_limited(app, client, clerk):
     assert codes == [201, 201, 201]
 
 
-def test_get_ticket_and_unknown_ticket(client, issue):
+def test_get_ticket_for_its_holder_and_unknown_ticket(client, issue):
     ticket = issue()
-    response = client.get(f"/api/v1/tickets/{ticket['id']}")
+    response = client.get(f"/api/v1/tickets/{ticket['id']}?token={ticket['access_token']}")
     assert response.status_code == 200
     assert response.get_json()["code"] == ticket["code"]
-    missing = client.get("/api/v1/tickets/999999")
+    missing = client.get(f"/api/v1/tickets/999999?token={ticket['access_token']}")
     assert missing.status_code == 404
     assert error_code(missing) == "ticket_not_found"
+
+
+def test_a_ticket_without_its_token_is_unknown_to_anyone_but_staff(client, issue, clerk):
+    ticket = issue(priority="elderly")
+    for path in (
+        f"/api/v1/tickets/{ticket['id']}",
+        f"/api/v1/tickets/{ticket['id']}?token=",
+        f"/api/v1/tickets/{ticket['id']}?token={ticket['access_token'][:-1]}x",
+    ):
+        response = client.get(path)
+        assert (response.status_code, error_code(response)) == (404, "ticket_not_found")
+    staff = client.get(f"/api/v1/tickets/{ticket['id']}", headers=clerk).get_json()
+    assert (staff["priority"], staff["access_token"]) == ("elderly", ticket["access_token"])
+
+
+def test_the_holder_token_cannot_be_derived_from_the_id(client, issue):
+    tokens = [issue()["access_token"] for _ in range(20)]
+    assert len(set(tokens)) == 20
+    assert all(len(token) >= 16 and not token.isdigit() for token in tokens)
+
+
+def test_public_views_show_no_token_link_or_priority(client, issue, clerk):
+    ticket = issue(priority="pregnancy")
+    client.post("/api/v1/counters/1/call-next", headers=clerk)
+    current = client.get("/api/v1/queue").get_json()["counters"][0]["current_ticket"]
+    assert current["code"] == ticket["code"]
+    assert not {"access_token", "status_url", "priority"} & set(current)
+    listed = client.get("/api/v1/counters").get_json()["counters"][0]["current_ticket"]
+    assert not {"access_token", "status_url", "priority"} & set(listed)
+    staff = client.get("/api/v1/queue", headers=clerk).get_json()
+    assert staff["counters"][0]["current_ticket"]["priority"] == "pregnancy"
 
 
 def test_counters_lists_counters(client):
@@ -167,10 +200,11 @@ def test_full_visit_through_the_api(client, issue, clerk, clock):
         "/api/v1/counters/2/finish", json={"outcome": "resolved"}, headers=clerk
     ).get_json()
     assert finished["ticket"]["state"] == "done"
-    rating = client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": 5})
+    holder = {"token": ticket["access_token"]}
+    rating = client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": 5, **holder})
     assert rating.status_code == 201
     assert conforms(rating.get_json(), "RatingResult")
-    again = client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": 4})
+    again = client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": 4, **holder})
     assert again.status_code == 409
     assert error_code(again) == "already_rated"
 
@@ -280,7 +314,10 @@ def test_transfer_to_service_and_to_counter(client, issue, clerk):
         "LD",
         "waiting",
     )
-    assert client.get(f"/api/v1/tickets/{ticket['id']}").get_json()["state"] == "transferred"
+    first_leg = client.get(f"/api/v1/tickets/{ticket['id']}?token={ticket['access_token']}")
+    assert first_leg.get_json()["state"] == "transferred"
+    # The new leg keeps the holder's token: the paper in hand still works.
+    assert leg_ticket["access_token"] == ticket["access_token"]
     client.post("/api/v1/counters/2/call-next", headers=clerk)
     to_counter = client.post("/api/v1/counters/2/transfer", json={"counter": 3}, headers=clerk)
     assert to_counter.status_code == 200
@@ -308,14 +345,46 @@ def test_open_pause_close_counter(client, clerk):
 
 def test_rating_errors(client, issue):
     ticket = issue()
-    not_done = client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": 5})
+    path = f"/api/v1/tickets/{ticket['id']}/rating"
+    holder = {"token": ticket["access_token"]}
+    not_done = client.post(path, json={"score": 5, **holder})
     assert (not_done.status_code, error_code(not_done)) == (409, "not_finished")
-    wrong_type = client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": "five"})
+    wrong_type = client.post(path, json={"score": "five", **holder})
     assert wrong_type.status_code == 400
-    out_of_range = client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": 9})
+    out_of_range = client.post(path, json={"score": 9, **holder})
     assert (out_of_range.status_code, error_code(out_of_range)) == (422, "invalid_score")
-    missing = client.post("/api/v1/tickets/424242/rating", json={"score": 5})
+    missing = client.post("/api/v1/tickets/424242/rating", json={"score": 5, **holder})
     assert missing.status_code == 404
+
+
+def finished_ticket(client, issue, clerk):
+    ticket = issue()
+    client.post("/api/v1/counters/1/call-next", headers=clerk)
+    client.post("/api/v1/counters/1/finish", headers=clerk)
+    return ticket
+
+
+def test_only_the_holder_or_staff_of_the_office_rate_and_only_once(client, issue, clerk, app_db):
+    from queueing.models import Rating
+
+    ticket = finished_ticket(client, issue, clerk)
+    path = f"/api/v1/tickets/{ticket['id']}/rating"
+    for body in (
+        {"score": 1},
+        {"score": 1, "token": "guessed-token-123456"},
+        {"score": 1, "token": 7},
+    ):
+        refused = client.post(path, json=body)
+        assert (refused.status_code, error_code(refused)) == (404, "ticket_not_found")
+    with app_db.read() as session:
+        assert session.query(Rating).count() == 0
+    # The counter's rating tablet rates as staff of the office.
+    by_staff = client.post(path, json={"score": 4}, headers=clerk)
+    assert by_staff.status_code == 201
+    again = client.post(path, json={"score": 5, "token": ticket["access_token"]})
+    assert (again.status_code, error_code(again)) == (409, "already_rated")
+    with app_db.read() as session:
+        assert [r.score for r in session.query(Rating)] == [4]
 
 
 def test_queue_has_services_counters_and_recent_calls(client, issue, clerk):
@@ -362,7 +431,10 @@ def test_reports_summary_counts_the_day(client, issue, clerk, auth, clock):
     client.post("/api/v1/counters/1/start", headers=clerk)
     clock.advance(300)
     client.post("/api/v1/counters/1/finish", headers=clerk)
-    client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": 4})
+    client.post(
+        f"/api/v1/tickets/{ticket['id']}/rating",
+        json={"score": 4, "token": ticket["access_token"]},
+    )
     summary = client.get("/api/v1/reports/summary", headers=auth("manager")).get_json()
     assert conforms(summary, "Summary")
     assert (summary["issued"], summary["served"], summary["no_show"]) == (1, 1, 0)
@@ -564,7 +636,9 @@ def test_positions_count_everyone_the_shared_counters_call_first(client, issue):
         600.0
     ] * 3
     for ticket in tickets:
-        fresh = client.get(f"/api/v1/tickets/{ticket['id']}").get_json()
+        fresh = client.get(
+            f"/api/v1/tickets/{ticket['id']}?token={ticket['access_token']}"
+        ).get_json()
         assert (fresh["position"], fresh["estimated_wait_s"]) == (
             ticket["position"],
             ticket["estimated_wait_s"],

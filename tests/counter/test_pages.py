@@ -202,14 +202,45 @@ def test_today_json_counts_the_clerks_own_work(
     }
 
 
-def test_counter_screen_and_rating_tablet_are_public(client):
+def test_counter_screen_is_public(client):
     screen = client.get("/counter/2/screen")
     assert screen.status_code == 200
     assert "Quầy 2" in screen.get_data(as_text=True)
+    assert client.get("/counter/42/screen").status_code == 404
+
+
+def test_the_rating_tablet_is_signed_in_by_a_clerk_of_the_office(client, make_user, log_in):
+    """It rates as the office's staff, so nobody else may open it."""
+    anonymous = client.get("/counter/2/rate")
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"].startswith("/login?next=")
+    assert client.get("/counter/2/rate/csrf").status_code == 401
+    make_user("lan")
+    log_in("lan")
     tablet = client.get("/counter/2/rate")
     html = tablet.get_data(as_text=True)
     assert tablet.status_code == 200
     for words in ("Rất hài lòng", "Rất không hài lòng", "Thời gian chờ lâu", "Lý do khác"):
         assert words in html
-    assert client.get("/counter/42/screen").status_code == 404
     assert client.get("/counter/42/rate").status_code == 404
+    fresh = client.get("/counter/2/rate/csrf")
+    assert fresh.status_code == 200
+    assert fresh.headers["Cache-Control"] == "no-store"
+    assert len(fresh.get_json()["csrf_token"]) > 20
+
+
+def test_the_rating_tablet_rates_a_finished_ticket_as_staff(client, make_user, log_in, auth):
+    clerk = auth("clerk")
+    ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    client.post("/api/v1/counters/2/call-next", headers=clerk)
+    client.post("/api/v1/counters/2/finish", headers=clerk)
+    make_user("lan")
+    log_in("lan")
+    path = f"/api/v1/tickets/{ticket['id']}/rating"
+    # A signed-in session's change needs the page's CSRF token.
+    refused = client.post(path, json={"score": 5})
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (403, "csrf_failed")
+    token = client.get("/counter/2/rate/csrf").get_json()["csrf_token"]
+    rated = client.post(path, json={"score": 5}, headers={"X-CSRFToken": token})
+    assert rated.status_code == 201
+    assert rated.get_json()["rating"]["score"] == 5

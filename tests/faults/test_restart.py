@@ -32,7 +32,9 @@ def test_kill_9_and_restart_loses_no_ticket_call_or_rating(tmp_path):
         requests.post(server.url("/api/v1/counters/1/call-next"), headers=clerk, timeout=5)
         requests.post(server.url("/api/v1/counters/1/finish"), headers=clerk, timeout=5)
         rated = requests.post(
-            server.url(f"/api/v1/tickets/{issued[0]['id']}/rating"), json={"score": 4}, timeout=5
+            server.url(f"/api/v1/tickets/{issued[0]['id']}/rating"),
+            json={"score": 4, "token": issued[0]["access_token"]},
+            timeout=5,
         )
         assert rated.status_code == 201
         serving = requests.post(
@@ -44,7 +46,9 @@ def test_kill_9_and_restart_loses_no_ticket_call_or_rating(tmp_path):
         server.start()
 
         states = [
-            requests.get(server.url(f"/api/v1/tickets/{t['id']}"), timeout=5).json()["state"]
+            requests.get(
+                server.url(f"/api/v1/tickets/{t['id']}?token={t['access_token']}"), timeout=5
+            ).json()["state"]
             for t in issued
         ]
         assert states == ["done", "serving", "waiting", "waiting", "waiting", "waiting"]
@@ -52,7 +56,9 @@ def test_kill_9_and_restart_loses_no_ticket_call_or_rating(tmp_path):
         assert counters[1]["current_ticket"]["id"] == serving["id"]
         assert counters[1]["current_ticket"]["state"] == "serving"
         again = requests.post(
-            server.url(f"/api/v1/tickets/{issued[0]['id']}/rating"), json={"score": 5}, timeout=5
+            server.url(f"/api/v1/tickets/{issued[0]['id']}/rating"),
+            json={"score": 5, "token": issued[0]["access_token"]},
+            timeout=5,
         )
         assert again.json()["error"]["code"] == "already_rated"
         following = requests.post(

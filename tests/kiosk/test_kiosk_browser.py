@@ -89,7 +89,9 @@ def test_the_confirmation_shows_people_ahead_and_the_wait_of_the_ticket(live_ser
     confirmation_code(page)
 
     (ticket,) = tickets_after(live_server, before)
-    fresh = page.request.get(live_server.url(f"/api/v1/tickets/{ticket.id}")).json()
+    fresh = page.request.get(
+        live_server.url(f"/api/v1/tickets/{ticket.id}?token={ticket.access_token}")
+    ).json()
     ahead = page.locator("#confirmation-ahead").inner_text()
     assert ahead == f"Số người đang chờ trước bạn: {fresh['position']}"
     minutes = -(-fresh["estimated_wait_s"] // 60)
@@ -551,7 +553,8 @@ def test_the_confirmation_shows_the_qr_code_of_the_ticket_page(live_server, kios
 
     (ticket,) = tickets_after(live_server, before)
     qr = page.locator("#confirmation-qr")
-    assert qr.get_attribute("src") == f"/t/{ticket.id}/qr.png"
+    # The QR code carries the holder's token, never the ticket's id.
+    assert qr.get_attribute("src") == f"/t/{ticket.access_token}/qr.png"
     page.wait_for_function("document.getElementById('confirmation-qr').naturalWidth > 0")
 
 

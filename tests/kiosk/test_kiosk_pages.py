@@ -216,10 +216,10 @@ def test_inactive_kiosk_is_404(client, app_db):
     assert client.get(f"/kiosk/{kiosk_id}").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/kiosk", "/kiosk?lang=en", "/t/1"])
+@pytest.mark.parametrize("path", ["/kiosk", "/kiosk?lang=en", "/t/{token}"])
 def test_pages_have_no_inline_script_or_event_handler(client, path):
-    client.post("/api/v1/tickets", json={"service": "HT"})
-    page = Page(client.get(path).get_data(as_text=True))
+    ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    page = Page(client.get(path.format(token=ticket["access_token"])).get_data(as_text=True))
 
     for script in page.scripts:
         assert "src" in script or script.get("type") == "application/json", script
@@ -228,10 +228,10 @@ def test_pages_have_no_inline_script_or_event_handler(client, path):
         assert handlers == [], (tag, handlers)
 
 
-@pytest.mark.parametrize("path", ["/kiosk", "/t/1"])
+@pytest.mark.parametrize("path", ["/kiosk", "/t/{token}"])
 def test_every_script_and_style_of_the_pages_is_served_by_the_app(client, path):
-    client.post("/api/v1/tickets", json={"service": "HT"})
-    page = Page(client.get(path).get_data(as_text=True))
+    ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    page = Page(client.get(path.format(token=ticket["access_token"])).get_data(as_text=True))
 
     assets = [s["src"] for s in page.scripts if "src" in s]
     assets += [
@@ -248,7 +248,7 @@ def test_every_script_and_style_of_the_pages_is_served_by_the_app(client, path):
 def test_ticket_page_shows_the_ticket(client):
     ticket = client.post("/api/v1/tickets", json={"service": "DD"}).get_json()
 
-    response = client.get(f"/t/{ticket['id']}")
+    response = client.get(f"/t/{ticket['access_token']}")
 
     assert response.status_code == 200
     page = Page(response.get_data(as_text=True))
@@ -258,6 +258,10 @@ def test_ticket_page_shows_the_ticket(client):
     assert data["ticket"]["id"] == ticket["id"]
     assert data["ticket"]["state"] == "waiting"
     assert data["is_rated"] is False
+    assert data["token"] == ticket["access_token"]
+    assert data["ticket_api_url"] == (
+        f"/api/v1/tickets/{ticket['id']}?token={ticket['access_token']}"
+    )
     assert data["texts"]["called"] == "Mời công dân có số thứ tự {code} đến quầy số {counter}"
 
 
@@ -265,21 +269,33 @@ def test_ticket_page_of_an_unknown_ticket_is_404(client):
     assert client.get("/t/999999").status_code == 404
 
 
+def test_ticket_page_is_not_reached_by_the_ticket_id(client):
+    """The old /t/<id> links name nothing now: no redirect by id."""
+    ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    for path in (f"/t/{ticket['id']}", f"/t/{ticket['id']}/qr.png"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert ticket["code"] not in response.get_data(as_text=True)
+
+
 def test_ticket_page_knows_a_rated_ticket(client, auth):
     clerk = auth("clerk")
     ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
     client.post("/api/v1/counters/1/call-next", headers=clerk)
     client.post("/api/v1/counters/1/finish", headers=clerk)
-    client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": 4})
+    client.post(
+        f"/api/v1/tickets/{ticket['id']}/rating",
+        json={"score": 4, "token": ticket["access_token"]},
+    )
 
-    html = client.get(f"/t/{ticket['id']}").get_data(as_text=True)
+    html = client.get(f"/t/{ticket['access_token']}").get_data(as_text=True)
 
     assert page_data(html, "ticket-data")["is_rated"] is True
     assert "hidden" in Page(html).find(id="rating-form")[0]
     assert "hidden" not in Page(html).find(id="rating-thanks")[0]
 
 
-def test_ticket_page_of_a_transferred_ticket_leads_to_its_new_leg(client, auth):
+def test_ticket_page_of_a_transferred_ticket_shows_its_new_leg(client, auth):
     clerk = auth("clerk")
     ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
     client.post("/api/v1/counters/1/call-next", headers=clerk)
@@ -288,11 +304,13 @@ def test_ticket_page_of_a_transferred_ticket_leads_to_its_new_leg(client, auth):
     ).get_json()["ticket"]
     assert leg["id"] != ticket["id"]
 
-    response = client.get(f"/t/{ticket['id']}?lang=en")
+    # The paper's QR code names the holder's token, which the new leg keeps.
+    response = client.get(f"/t/{ticket['access_token']}?lang=en")
 
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/t/{leg['id']}?lang=en"
-    page = Page(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert page_data(html, "ticket-data")["ticket"]["id"] == leg["id"]
+    page = Page(html)
     assert page.text("ticket-code") == ticket["code"]
     assert page.text("ticket-service") == "Land"
 
@@ -300,7 +318,7 @@ def test_ticket_page_of_a_transferred_ticket_leads_to_its_new_leg(client, auth):
 def test_ticket_qr_code_names_the_ticket_page(client):
     ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
 
-    response = client.get(f"/t/{ticket['id']}/qr.png")
+    response = client.get(f"/t/{ticket['access_token']}/qr.png")
 
     assert response.status_code == 200
     assert response.mimetype == "image/png"
@@ -322,3 +340,4 @@ def test_ticket_qr_code_names_the_ticket_page(client):
 
 def test_ticket_qr_code_of_an_unknown_ticket_is_404(client):
     assert client.get("/t/999999/qr.png").status_code == 404
+    assert client.get("/t/not-a-token-of-any-ticket/qr.png").status_code == 404

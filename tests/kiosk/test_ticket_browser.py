@@ -40,12 +40,13 @@ def clerk(live_server):
 
 @pytest.fixture
 def ticket_page(live_server, new_page):
-    """``ticket_page(ticket_id)``: the ticket's page on a phone, connected."""
+    """``ticket_page(ticket)``: the ticket's page on a phone, connected,
+    opened as its QR code leads there (with the holder's token)."""
 
-    def open_page(ticket_id, query=""):
+    def open_page(ticket, query=""):
         page = new_page(*PHONE, is_mobile=True, has_touch=True)
         page.add_init_script(RECORD_SIGNALS)
-        page.goto(live_server.url(f"/t/{ticket_id}{query}"))
+        page.goto(live_server.url(f"/t/{ticket['access_token']}{query}"))
         page.locator('html[data-connection="live"]').wait_for(state="attached")
         return page
 
@@ -63,6 +64,17 @@ def call_to_counter(live_server, clerk, counter_id, ticket_id):
     return post(live_server, f"/api/v1/counters/{counter_id}/call/{ticket_id}", clerk)
 
 
+def holder_view(live_server, ticket):
+    """The ticket as its holder reads it from the API (with the token)."""
+    response = requests.get(
+        live_server.url(f"/api/v1/tickets/{ticket['id']}"),
+        params={"token": ticket["access_token"]},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def expected_wait_text(estimated_wait_s):
     if estimated_wait_s < 60:
         return "Thời gian chờ dự kiến: dưới 1 phút"
@@ -78,12 +90,12 @@ def test_waiting_ticket_shows_code_service_position_and_wait(live_server, clerk,
         issue(live_server, "KD")
     ticket = issue(live_server, "KD")
 
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     assert page.locator("#ticket-code").inner_text() == ticket["code"]
     assert page.locator("#ticket-service").inner_text() == "Đăng ký kinh doanh"
     assert page.locator("#waiting-ahead").inner_text() == "Số người đang chờ trước bạn: 2"
-    fresh = requests.get(live_server.url(f"/api/v1/tickets/{ticket['id']}"), timeout=10).json()
+    fresh = holder_view(live_server, ticket)
     assert fresh["position"] == 2
     assert page.locator("#waiting-estimate").inner_text() == expected_wait_text(
         fresh["estimated_wait_s"]
@@ -96,14 +108,14 @@ def test_the_page_counts_every_service_sharing_the_counters(live_server, clerk, 
     clear_lines(live_server, clerk)
     others = [issue(live_server, code) for code in ("HT", "DD", "LD", "HT")]
     ticket = issue(live_server, "KD")
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
     ahead = page.locator("#waiting-ahead")
     ahead.filter(has_text="Số người đang chờ trước bạn: 4").wait_for()
 
     post(live_server, f"/api/v1/tickets/{others[1]['id']}/cancel", clerk)
 
     ahead.filter(has_text="Số người đang chờ trước bạn: 3").wait_for()
-    fresh = requests.get(live_server.url(f"/api/v1/tickets/{ticket['id']}"), timeout=10).json()
+    fresh = holder_view(live_server, ticket)
     assert fresh["position"] == 3
     assert page.locator("#waiting-estimate").inner_text() == expected_wait_text(
         fresh["estimated_wait_s"]
@@ -112,7 +124,7 @@ def test_the_page_counts_every_service_sharing_the_counters(live_server, clerk, 
 
 def test_a_call_shows_the_counter_within_two_seconds(live_server, clerk, ticket_page):
     ticket = issue(live_server, "HT")
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
     free_counter(live_server, clerk, 2)
 
     post(live_server, f"/api/v1/counters/2/call/{ticket['id']}", clerk)
@@ -134,7 +146,7 @@ def test_a_call_shows_the_counter_within_two_seconds(live_server, clerk, ticket_
 
 def test_a_recall_rings_again(live_server, clerk, ticket_page):
     ticket = issue(live_server, "LD")
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
     call_to_counter(live_server, clerk, 3, ticket["id"])
     page.locator("#state-called").wait_for(state="visible")
     page.wait_for_function("window.signals.played.length === 1")
@@ -149,7 +161,7 @@ def test_a_page_opened_after_the_call_shows_it_without_ringing(live_server, cler
     ticket = issue(live_server, "LD")
     call_to_counter(live_server, clerk, 1, ticket["id"])
 
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     assert page.locator("#state-called").is_visible()
     assert page.locator("#called-counter").inner_text() == "1"
@@ -160,7 +172,7 @@ def test_a_page_opened_after_the_call_shows_it_without_ringing(live_server, cler
 
 def test_sound_button_plays_the_chime_once_to_allow_sound(live_server, ticket_page):
     ticket = issue(live_server, "HT")
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     page.get_by_role("button", name="Bật âm thanh").click()
 
@@ -172,7 +184,7 @@ def test_sound_button_plays_the_chime_once_to_allow_sound(live_server, ticket_pa
 def test_serving_shows_the_counter(live_server, clerk, ticket_page):
     ticket = issue(live_server, "HT")
     call_to_counter(live_server, clerk, 1, ticket["id"])
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     post(live_server, "/api/v1/counters/1/start", clerk)
 
@@ -198,7 +210,7 @@ def rating_of(live_server, ticket_id):
 def test_the_rating_form_appears_when_the_service_ends(live_server, clerk, ticket_page):
     ticket = issue(live_server, "KD")
     call_to_counter(live_server, clerk, 2, ticket["id"])
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
     page.locator("#state-called").wait_for(state="visible")
 
     post(live_server, "/api/v1/counters/2/finish", clerk)
@@ -218,7 +230,7 @@ def test_the_rating_form_appears_when_the_service_ends(live_server, clerk, ticke
 
 def test_a_low_score_asks_why_and_stores_the_rating(live_server, clerk, ticket_page):
     ticket = finished_ticket(live_server, clerk, 3)
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     page.get_by_label("Không hài lòng", exact=True).check()
     reasons = page.locator("#rating-reasons")
@@ -246,7 +258,7 @@ def test_a_low_score_asks_why_and_stores_the_rating(live_server, clerk, ticket_p
 
 def test_a_high_score_sends_no_reasons(live_server, clerk, ticket_page):
     ticket = finished_ticket(live_server, clerk, 1)
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     page.get_by_label("Rất không hài lòng").check()
     page.get_by_label("Lý do khác").check()
@@ -261,7 +273,7 @@ def test_a_high_score_sends_no_reasons(live_server, clerk, ticket_page):
 
 def test_sending_without_a_score_asks_for_one(live_server, clerk, ticket_page):
     ticket = finished_ticket(live_server, clerk, 2)
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     page.get_by_role("button", name="Gửi đánh giá").click()
 
@@ -272,10 +284,12 @@ def test_sending_without_a_score_asks_for_one(live_server, clerk, ticket_page):
 def test_a_rated_ticket_shows_the_thanks_on_reload(live_server, clerk, ticket_page):
     ticket = finished_ticket(live_server, clerk, 3)
     requests.post(
-        live_server.url(f"/api/v1/tickets/{ticket['id']}/rating"), json={"score": 4}, timeout=10
+        live_server.url(f"/api/v1/tickets/{ticket['id']}/rating"),
+        json={"score": 4, "token": ticket["access_token"]},
+        timeout=10,
     )
 
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     assert page.locator("#rating-thanks").is_visible()
     assert page.locator("#rating-form").is_hidden()
@@ -284,7 +298,7 @@ def test_a_rated_ticket_shows_the_thanks_on_reload(live_server, clerk, ticket_pa
 def test_no_show_says_what_to_do(live_server, clerk, ticket_page):
     ticket = issue(live_server, "HT")
     call_to_counter(live_server, clerk, 2, ticket["id"])
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     post(live_server, "/api/v1/counters/2/recall", clerk)
     post(live_server, "/api/v1/counters/2/no-show", clerk)
@@ -298,7 +312,7 @@ def test_no_show_says_what_to_do(live_server, clerk, ticket_page):
 
 def test_cancelled_says_so(live_server, clerk, ticket_page):
     ticket = issue(live_server, "LD")
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
 
     post(live_server, f"/api/v1/tickets/{ticket['id']}/cancel", clerk)
 
@@ -310,7 +324,7 @@ def test_cancelled_says_so(live_server, clerk, ticket_page):
 def test_a_transfer_shows_a_note_then_follows_the_new_leg(live_server, clerk, ticket_page):
     ticket = issue(live_server, "HT")
     call_to_counter(live_server, clerk, 1, ticket["id"])
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
     page.clock.install()
 
     leg = post(live_server, "/api/v1/counters/1/transfer", clerk, {"service": "DD"})["ticket"]
@@ -319,7 +333,10 @@ def test_a_transfer_shows_a_note_then_follows_the_new_leg(live_server, clerk, ti
     note.wait_for(state="visible")
     assert "Vui lòng chú ý màn hình và loa gọi số" in note.inner_text()
     page.clock.fast_forward(6_000)
-    page.wait_for_url(f"**/t/{leg['id']}")
+    # The same address (the holder's token) now shows the new leg.
+    page.locator("#ticket-service", has_text="Đất đai").wait_for()
+    assert leg["access_token"] == ticket["access_token"]
+    assert page.url.endswith(f"/t/{ticket['access_token']}")
     assert page.locator("#ticket-code").inner_text() == ticket["code"]
     assert page.locator("#ticket-service").inner_text() == "Đất đai"
     assert page.locator("#state-waiting").is_visible()
@@ -327,7 +344,7 @@ def test_a_transfer_shows_a_note_then_follows_the_new_leg(live_server, clerk, ti
 
 def test_the_page_fetches_the_ticket_again_when_it_comes_back_to_view(live_server, ticket_page):
     ticket = issue(live_server, "KD")
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
     page.locator("#waiting-ahead").filter(has_text="Số người").wait_for()
     fetched = []
 
@@ -337,7 +354,7 @@ def test_the_page_fetches_the_ticket_again_when_it_comes_back_to_view(live_serve
             json={**ticket, "state": "called", "counter": 3, "counter_number": 3, "call_count": 1}
         )
 
-    page.route(f"**/api/v1/tickets/{ticket['id']}", answer_called)
+    page.route(f"**/api/v1/tickets/{ticket['id']}?token=*", answer_called)
 
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
 
@@ -349,16 +366,16 @@ def test_the_page_fetches_the_ticket_again_when_it_comes_back_to_view(live_serve
 
 def test_an_answer_older_than_a_live_update_does_not_undo_it(live_server, clerk, ticket_page):
     ticket = issue(live_server, "HT")
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
     held = []
-    page.route(f"**/api/v1/tickets/{ticket['id']}", lambda route: held.append(route))
+    page.route(f"**/api/v1/tickets/{ticket['id']}?token=*", lambda route: held.append(route))
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     while not held:
         page.wait_for_timeout(10)
 
     call_to_counter(live_server, clerk, 1, ticket["id"])
     page.locator("#state-called").wait_for(state="visible")
-    with page.expect_response(f"**/api/v1/tickets/{ticket['id']}"):
+    with page.expect_response(f"**/api/v1/tickets/{ticket['id']}?token=*"):
         held[0].fulfill(json=ticket)  # as it was when the fetch left: waiting
     # The page reads the answer a moment after it arrives; nothing marks
     # "ignored", so give it that moment before looking.
@@ -370,7 +387,7 @@ def test_an_answer_older_than_a_live_update_does_not_undo_it(live_server, clerk,
 
 def test_ticket_page_in_english(live_server, clerk, ticket_page):
     ticket = issue(live_server, "DD", priority="small_child")
-    page = ticket_page(ticket["id"], "?lang=en")
+    page = ticket_page(ticket, "?lang=en")
 
     body = page.locator("body").inner_text()
     assert "Your number" in body
@@ -393,7 +410,7 @@ def test_ticket_page_states_have_no_serious_accessibility_violation(
     live_server, clerk, ticket_page
 ):
     ticket = issue(live_server, "LD")
-    page = ticket_page(ticket["id"])
+    page = ticket_page(ticket)
     page.locator("#waiting-ahead").filter(has_text="Số người").wait_for()
     assert serious_violations(page) == []
 

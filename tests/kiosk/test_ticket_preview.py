@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from kiosk.screens import SAMPLE_TICKET_ID
+from kiosk.screens import SAMPLE_ACCESS_TOKEN
 from printing import render_ticket
 
 PREVIEW = "/kiosk/ticket-preview.png"
@@ -56,7 +56,7 @@ def test_preview_is_exactly_what_the_printer_would_print(client, auth):
             "position": 7,
             "estimated_wait_s": 900.0,
             "priority": "elderly",
-            "status_url": f"http://luot.test/t/{SAMPLE_TICKET_ID}",
+            "status_url": f"http://luot.test/t/{SAMPLE_ACCESS_TOKEN}",
         },
         office_name="One-stop office – Ben Nghe Ward People's Committee",
         width_dots=384,

@@ -38,7 +38,10 @@ def served_history(client, auth, clock):
     client.post("/api/v1/counters/2/start", headers=clerk)
     clock.advance(300)
     client.post("/api/v1/counters/2/finish", headers=clerk)
-    client.post(f"/api/v1/tickets/{first['id']}/rating", json={"score": 4})
+    client.post(
+        f"/api/v1/tickets/{first['id']}/rating",
+        json={"score": 4, "token": first["access_token"]},
+    )
     return first
 
 

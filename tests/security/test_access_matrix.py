@@ -71,12 +71,11 @@ def test_every_api_operation_answers_each_role_as_allowed(client, credentials):
 
 @pytest.mark.parametrize(
     ("namespace", "needed"),
-    [("/display", "public"), ("/ticket", "public"), ("/counter", "clerk"), ("/manager", "manager")],
+    [("/display", "public"), ("/counter", "clerk"), ("/manager", "manager")],
 )
 def test_every_namespace_admits_each_role_as_allowed(app, client, credentials, namespace, needed):
-    ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
     for who, headers in credentials.items():
-        auth: dict = {"ticket": ticket["id"]} if namespace == "/ticket" else {}
+        auth: dict = {}
         if headers:
             auth["token"] = headers["Authorization"].removeprefix("Bearer ")
         connection = socketio.test_client(
@@ -86,6 +85,26 @@ def test_every_namespace_admits_each_role_as_allowed(app, client, credentials, n
         assert connection.is_connected(namespace) == allowed, (namespace, who)
         if allowed:
             connection.disconnect(namespace=namespace)
+
+
+def test_the_ticket_namespace_admits_the_holder_alone(app, client, credentials):
+    """A ticket is followed with its holder's token; no role's token opens it."""
+    ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
+    for who, headers in credentials.items():
+        auth: dict = {"ticket": ticket["id"]}
+        if headers:
+            auth["token"] = headers["Authorization"].removeprefix("Bearer ")
+        connection = socketio.test_client(
+            app, namespace="/ticket", auth=auth, flask_test_client=client
+        )
+        assert not connection.is_connected("/ticket"), who
+    holder = socketio.test_client(
+        app,
+        namespace="/ticket",
+        auth={"ticket": ticket["id"], "token": ticket["access_token"]},
+        flask_test_client=client,
+    )
+    assert holder.is_connected("/ticket")
 
 
 COUNTER_EVENTS = (
