@@ -46,7 +46,7 @@ from .models import (
     Service,
     Ticket,
 )
-from .queries import WAITING_COLUMNS, as_waiting
+from .queries import WAITING_COLUMNS, as_waiting, numbers_in_use
 
 #: How long an Idempotency-Key answers with the ticket it issued.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -261,6 +261,10 @@ def issue_ticket(
 ) -> tuple[Ticket, bool]:
     """Issue the next number of a service; returns (ticket, newly_issued).
 
+    Once a wrapping range has gone round, numbers still held by an open
+    ticket of the day are passed over; with every one held, the service is
+    out of numbers (``numbers_exhausted``) until a ticket is closed.
+
     ``idempotency`` is (client, key): a repeat within 24 hours returns the
     ticket the first request issued instead of a new one.
     """
@@ -284,8 +288,35 @@ def issue_ticket(
     sequence = next_sequence(session, office.id, service.id, day)
     if service.daily_cap is not None and sequence > service.daily_cap:
         raise WrongState(CLOSED_MESSAGES["daily_cap_reached"], "daily_cap_reached")
+    previous: int | None = None
+    in_use: set[int] = set()
+    if service.is_number_wrapping and rules.is_past_first_round(
+        sequence, service.number_start, service.number_end
+    ):
+        # Issues of one service take turns on its NumberCounter row: SQLite's
+        # BEGIN IMMEDIATE holds the whole database, and on PostgreSQL the
+        # upsert's row lock holds a concurrent issue of the service until
+        # this transaction ends; its next statement (READ COMMITTED) then
+        # sees this ticket. So the numbers read here, after the upsert, are
+        # the ones really held. A transfer moves a code from one open leg to
+        # another in one commit, so a held number never looks free meanwhile.
+        previous = session.scalar(
+            _NUMBER_OF_SEQUENCE,
+            {
+                "office_id": office.id,
+                "service_id": service.id,
+                "service_day": day,
+                "sequence": sequence - 1,
+            },
+        )
+        in_use = numbers_in_use(session, office.id, service, day)
     number = rules.number_for_sequence(
-        sequence, service.number_start, service.number_end, service.is_number_wrapping
+        sequence,
+        service.number_start,
+        service.number_end,
+        service.is_number_wrapping,
+        previous=previous,
+        in_use=in_use,
     )
     if number is None:
         raise WrongState(CLOSED_MESSAGES["numbers_exhausted"], "numbers_exhausted")
@@ -328,6 +359,13 @@ def issue_ticket(
     return ticket, True
 
 
+_NUMBER_OF_SEQUENCE = select(Ticket.number).where(
+    Ticket.office_id == bindparam("office_id"),
+    Ticket.service_id == bindparam("service_id"),
+    Ticket.service_day == bindparam("service_day"),
+    Ticket.sequence == bindparam("sequence"),
+    Ticket.parent_id.is_(None),
+)
 _TICKETS = cast(Table, Ticket.__table__)
 _INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from . import line, rules
 from .models import (
     COUNTER_OPEN,
     DONE,
+    OPEN_STATES,
     WAITING,
     Counter,
     CounterService,
@@ -355,6 +356,34 @@ def service_closed_reason(view: QueueView, service: Service) -> str | None:
             service.is_number_wrapping,
         )
     )
+
+
+def numbers_in_use(session: Session, office_id: int, service: Service, day: date) -> set[int]:
+    """The numbers of the service's range that an open ticket of the day
+    shows. The code decides, not the service the ticket waits for now: a
+    citizen transferred to another service keeps the code they hold."""
+    rows = session.execute(
+        _OPEN_NUMBERS,
+        {
+            "office_id": office_id,
+            "day": day,
+            "number_start": service.number_start,
+            "number_end": service.number_end,
+        },
+    )
+    return {
+        number
+        for number, code in rows
+        if code == rules.ticket_code(service.prefix, number, service.number_end)
+    }
+
+
+_OPEN_NUMBERS = select(Ticket.number, Ticket.code).where(
+    Ticket.office_id == bindparam("office_id"),
+    Ticket.service_day == bindparam("day"),
+    Ticket.state.in_(OPEN_STATES),
+    Ticket.number.between(bindparam("number_start"), bindparam("number_end")),
+)
 
 
 def service_payload(view: QueueView, service: Service) -> dict[str, Any]:

@@ -6,12 +6,21 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from queueing import operations as ops
 from queueing.errors import Invalid, WrongState
 from queueing.line import Line
-from queueing.models import Counter, CounterService, Event, Office, Service, Ticket
+from queueing.models import (
+    OPEN_STATES,
+    Counter,
+    CounterService,
+    Event,
+    NumberCounter,
+    Office,
+    Service,
+    Ticket,
+)
 from queueing.operations import Actor
 
 CLERK = Actor("user:1", clerk_id=None)
@@ -142,6 +151,83 @@ def test_number_range_without_wrap_runs_out(db, services, issue):
     with pytest.raises(WrongState) as error:
         issue("DD")
     assert error.value.code == "numbers_exhausted"
+
+
+def set_range(db, service_id, start, end, *, is_wrapping=True):
+    def narrow(session):
+        service = session.get(Service, service_id)
+        service.number_start, service.number_end = start, end
+        service.is_number_wrapping = is_wrapping
+
+    db.write(narrow)
+
+
+def open_codes(db, office_id):
+    with db.read() as session:
+        return sorted(
+            session.scalars(
+                select(Ticket.code).where(
+                    Ticket.office_id == office_id, Ticket.state.in_(OPEN_STATES)
+                )
+            )
+        )
+
+
+def test_wrapping_passes_over_a_number_still_waiting(db, office, services, issue, act, counters):
+    set_range(db, services["DD"].id, 1, 3)
+    first, second, _third = (issue("DD") for _ in range(3))
+    act(ops.call_ticket, counters[0].id, second.id)
+    act(ops.finish, counters[0].id)
+    wrapped = issue("DD")
+    assert (wrapped.sequence, wrapped.number, wrapped.code) == (4, 2, "B2")
+    assert state_of(db, first.id).state == "waiting"
+    assert open_codes(db, office.id) == ["B1", "B2", "B3"]
+
+
+def test_wrapped_numbers_go_round_from_the_last_one_issued(db, services, issue, act, counters):
+    """B1 is held, B2 and B3 come free: the fourth ticket takes B2; when it
+    is done, the fifth takes B3, not B2 again."""
+    set_range(db, services["DD"].id, 1, 3)
+    _first, second, third = (issue("DD") for _ in range(3))
+    for ticket in (second, third):
+        act(ops.call_ticket, counters[0].id, ticket.id)
+        act(ops.finish, counters[0].id)
+    fourth = issue("DD")
+    act(ops.call_ticket, counters[0].id, fourth.id)
+    act(ops.finish, counters[0].id)
+    fifth = issue("DD")
+    assert [(t.sequence, t.code) for t in (fourth, fifth)] == [(4, "B2"), (5, "B3")]
+
+
+def test_wrapping_with_every_number_in_use_is_numbers_exhausted_and_takes_no_sequence(
+    db, office, services, issue, act, counters
+):
+    set_range(db, services["DD"].id, 1, 2)
+    first, _second = issue("DD"), issue("DD")
+    with pytest.raises(WrongState) as error:
+        issue("DD")
+    assert error.value.code == "numbers_exhausted"
+    with db.read() as session:
+        assert session.scalar(select(func.count(Ticket.id))) == 2
+        assert session.scalar(select(NumberCounter.last_sequence)) == 2
+    act(ops.cancel, first.id)
+    again = issue("DD")
+    assert (again.sequence, again.code) == (3, "B1")
+
+
+def test_a_code_transferred_to_another_service_stays_in_use(
+    db, office, services, issue, act, counters
+):
+    """A1 went on to the land service's queue with its code: the next A
+    ticket after the wrap is A2, not a second A1."""
+    set_range(db, services["HT"].id, 1, 2)
+    first, second = issue("HT"), issue("HT")
+    act(ops.call_ticket, counters[0].id, first.id)
+    act(ops.transfer, counters[0].id, service_code="DD")
+    act(ops.call_ticket, counters[0].id, second.id)
+    act(ops.finish, counters[0].id)
+    assert issue("HT").code == "A2"
+    assert open_codes(db, office.id) == ["A1", "A2"]
 
 
 def test_outside_issuing_hours_is_refused(db, services, issue):
