@@ -338,11 +338,17 @@ def ticket_payload(
 
 def service_closed_reason(view: QueueView, service: Service) -> str | None:
     """Why the service issues no ticket now (hours, holidays, an inactive
-    service, no staffed counter, or today's numbers used up), or None while
-    it issues."""
+    service, no staffed counter, or today's numbers used up or, past a
+    wrap, all still held), or None while it issues."""
     from .operations import issuing_closed_reason
 
     figures = view.figures(service.id)
+    in_use: set[int] = set()
+    if service.is_number_wrapping and rules.is_past_first_round(
+        figures.issued_today + 1, service.number_start, service.number_end
+    ):
+        day = rules.service_day(view.now, view.office.timezone)
+        in_use = numbers_in_use(view.session, view.office.id, service, day)
     return (
         issuing_closed_reason(view.office, service, view.now)
         or rules.counter_closed_reason(
@@ -354,6 +360,7 @@ def service_closed_reason(view: QueueView, service: Service) -> str | None:
             service.number_start,
             service.number_end,
             service.is_number_wrapping,
+            in_use,
         )
     )
 

@@ -98,12 +98,18 @@ def is_past_first_round(sequence: int, start: int, end: int) -> bool:
 
 
 def numbering_closed_reason(
-    issued_today: int, daily_cap: int | None, start: int, end: int, is_wrapping: bool
+    issued_today: int,
+    daily_cap: int | None,
+    start: int,
+    end: int,
+    is_wrapping: bool,
+    in_use: Collection[int] = frozenset(),
 ) -> str | None:
-    """Why a service can issue no more numbers today, after ``issued_today``."""
+    """Why a service can issue no more numbers today, after ``issued_today``,
+    with the numbers ``in_use`` held by its open tickets."""
     if daily_cap is not None and issued_today >= daily_cap:
         return "daily_cap_reached"
-    if number_for_sequence(issued_today + 1, start, end, is_wrapping) is None:
+    if number_for_sequence(issued_today + 1, start, end, is_wrapping, in_use=in_use) is None:
         return "numbers_exhausted"
     return None
 

@@ -494,6 +494,7 @@ def test_a_retried_print_request_prints_only_what_did_not_print(client, app_db, 
     [
         ({"daily_cap": 2}, "daily_cap_reached"),
         ({"number_start": 1, "number_end": 2, "is_number_wrapping": False}, "numbers_exhausted"),
+        ({"number_start": 1, "number_end": 2, "is_number_wrapping": True}, "numbers_exhausted"),
     ],
 )
 def test_a_service_out_of_numbers_today_says_so_before_anyone_taps(

@@ -22,6 +22,7 @@ from queueing.models import (
     Ticket,
 )
 from queueing.operations import Actor
+from queueing.queries import QueueView, service_closed_reason
 
 CLERK = Actor("user:1", clerk_id=None)
 
@@ -228,6 +229,23 @@ def test_a_code_transferred_to_another_service_stays_in_use(
     act(ops.finish, counters[0].id)
     assert issue("HT").code == "A2"
     assert open_codes(db, office.id) == ["A1", "A2"]
+
+
+def test_service_says_numbers_exhausted_while_every_wrapped_number_is_held(
+    db, office, services, issue, act, clock
+):
+    set_range(db, services["DD"].id, 1, 2)
+    first = issue("DD")
+    issue("DD")
+
+    def reason():
+        with db.read() as session:
+            view = QueueView(session, session.get(Office, office.id), clock())
+            return service_closed_reason(view, session.get(Service, services["DD"].id))
+
+    assert reason() == "numbers_exhausted"
+    act(ops.cancel, first.id)
+    assert reason() is None
 
 
 def test_outside_issuing_hours_is_refused(db, services, issue):

@@ -53,6 +53,11 @@ def test_number_for_sequence_in_the_first_round_follows_the_sequence():
     assert rules.number_for_sequence(2, 1, 3, True, previous=1, in_use={2}) == 2
 
 
+def test_numbering_closed_reason_when_every_wrapped_number_is_in_use():
+    assert rules.numbering_closed_reason(3, None, 1, 3, True, {1, 2, 3}) == "numbers_exhausted"
+    assert rules.numbering_closed_reason(3, None, 1, 3, True, {1, 3}) is None
+
+
 def test_is_past_first_round_from_the_number_after_the_range():
     assert rules.is_past_first_round(999, 1, 999) is False
     assert rules.is_past_first_round(1000, 1, 999) is True
