@@ -9,7 +9,7 @@ publishes them after commit (see :meth:`queueing.database.Database.write`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
@@ -165,6 +165,13 @@ def _require(ticket: Ticket, action: str) -> str:
             "wrong_ticket_state",
         )
     return new_state
+
+
+def _require_today(ticket: Ticket, office: Office, now: datetime) -> None:
+    """A ticket of an earlier day goes back to no queue: its number belongs
+    to that day's sequence, and the day's close will end it."""
+    if rules.service_day(now, office.timezone) != ticket.service_day:
+        raise WrongState("that ticket belongs to an earlier day", "ticket_expired")
 
 
 def _require_counter_free(session: Session, counter: Counter) -> None:
@@ -439,16 +446,18 @@ def desk_of(counter: Counter) -> line.Desk:
 
 
 def candidates(
-    session: Session, counter: Counter, per_line: int | None = CANDIDATES_PER_LINE
+    session: Session, counter: Counter, day: date, per_line: int | None = CANDIDATES_PER_LINE
 ) -> list[line.Waiting]:
-    """The waiting tickets the counter may call: with ``per_line``, only
-    the first few of each line (a service's tickets of one kind: sent to
-    the head or not, by priority category), which hold every ticket the
-    call order can put first, whatever the length of the lines."""
+    """The waiting tickets of the service ``day`` the counter may call: with
+    ``per_line``, only the first few of each line (a service's tickets of
+    one kind: sent to the head or not, by priority category), which hold
+    every ticket the call order can put first, whatever the length of the
+    lines."""
     columns = WAITING_COLUMNS
     served = [link.service_id for link in counter.service_links]
     waiting = (
         Ticket.office_id == counter.office_id,
+        Ticket.service_day == day,
         Ticket.state == WAITING,
         or_(
             Ticket.reserved_counter_id == counter.id,
@@ -531,18 +540,21 @@ def call_next(session: Session, counter_id: int, now: datetime, actor: Actor) ->
     Priority tickets come first (or by the office's ratio), within the
     counter's services; two counters calling at once never claim the same
     ticket: the claim is a conditional UPDATE that loses cleanly, and the
-    next candidate is tried.
+    next candidate is tried. Only tickets of today (the office's local
+    date) are called: one left from an earlier day waits for the day's
+    close, however late it runs.
     """
     counter = work_counter(session, counter_id, now, actor)
     _require_open(counter)
     _require_counter_free(session, counter)
     office = get_office(session, counter.office_id)
+    today = rules.service_day(now, office.timezone)
     desk = desk_of(counter)
     for attempt in range(3):
         # Should every first-few ticket be claimed by others meanwhile, the
         # last attempt weighs the whole of the lines.
         per_line = CANDIDATES_PER_LINE if attempt < 2 else None
-        waiting = line.Line(candidates(session, counter, per_line), office.priority_ratio)
+        waiting = line.Line(candidates(session, counter, today, per_line), office.priority_ratio)
         if not len(waiting):
             return None
         for candidate in waiting.call_order(desk):
@@ -554,7 +566,8 @@ def call_next(session: Session, counter_id: int, now: datetime, actor: Actor) ->
 def call_ticket(
     session: Session, counter_id: int, ticket_id: int, now: datetime, actor: Actor
 ) -> Ticket:
-    """Call a chosen waiting or parked ticket of the counter's services."""
+    """Call a chosen waiting or parked ticket of the counter's services,
+    of today."""
     counter = work_counter(session, counter_id, now, actor)
     _require_open(counter)
     _require_counter_free(session, counter)
@@ -567,6 +580,7 @@ def call_ticket(
     if ticket.reserved_counter_id not in (None, counter.id):
         raise WrongState("that ticket was transferred to another counter", "reserved_elsewhere")
     _require(ticket, "call")
+    _require_today(ticket, get_office(session, counter.office_id), now)
     if not _claim(session, ticket.id, (WAITING, PARKED)):
         raise WrongState("that ticket was just called elsewhere", "wrong_ticket_state")
     return _mark_called(session, counter, ticket.id, now, actor, "called")
@@ -688,8 +702,7 @@ def return_to_queue(session: Session, ticket_id: int, now: datetime, actor: Acto
                 f"a no-show can return only within {office.no_show_return_minutes} minutes",
                 "return_window_passed",
             )
-    if rules.service_day(now, office.timezone) != ticket.service_day:
-        raise WrongState("that ticket belongs to an earlier day", "ticket_expired")
+    _require_today(ticket, office, now)
     ticket.state = new_state
     ticket.queued_at = now
     ticket.no_show_at = None

@@ -79,7 +79,10 @@ class OfficeLine:
 def load_office_line(session: Session, office: Office, now: datetime) -> OfficeLine:
     """The office's waiting tickets and staffed counters, with each
     service's smoothed time and each counter's own pace."""
-    waiting = [as_waiting(row) for row in session.execute(_WAITING, {"office_id": office.id})]
+    today = rules.service_day(now, office.timezone)
+    waiting = [
+        as_waiting(row) for row in session.execute(_WAITING, {"office_id": office.id, "day": today})
+    ]
     # Oldest first. The service's newest samples are among the newest of
     # each counter's, which is all the statement reads.
     by_service: dict[int, list[float]] = {}
@@ -134,7 +137,7 @@ def load_office_line(session: Session, office: Office, now: datetime) -> OfficeL
         row.service_id: row.last_sequence
         for row in session.execute(
             _ISSUED_TODAY,
-            {"office_id": office.id, "day": rules.service_day(now, office.timezone)},
+            {"office_id": office.id, "day": today},
         )
     }
     in_line: dict[int, int] = {}
@@ -230,8 +233,11 @@ def as_waiting(row: Any) -> line.Waiting:
 
 # The statements the line needs, built once: they run for every ticket
 # issued and every screen refreshed.
+#: Today's waiting tickets: call_next calls no other.
 _WAITING = select(*WAITING_COLUMNS).where(
-    Ticket.office_id == bindparam("office_id"), Ticket.state == WAITING
+    Ticket.office_id == bindparam("office_id"),
+    Ticket.service_day == bindparam("day"),
+    Ticket.state == WAITING,
 )
 _CURRENT = aliased(Ticket)
 #: The staffed counters, with what each is busy with.

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from queueing import clerks
 from queueing import operations as ops
 from queueing.errors import Invalid, WrongState
 from queueing.line import Line
@@ -325,8 +327,11 @@ def test_call_next_weighs_the_first_of_each_line_as_it_would_weigh_all(
     db.write(fill)
     with db.read() as session:
         stored = session.get(Counter, counter.id)
-        everything = ops.candidates(session, stored, None)
-        firsts = {n: ops.candidates(session, stored, n) for n in (1, 2, ops.CANDIDATES_PER_LINE)}
+        day = clock().astimezone(ZoneInfo(office.timezone)).date()
+        everything = ops.candidates(session, stored, day, None)
+        firsts = {
+            n: ops.candidates(session, stored, day, n) for n in (1, 2, ops.CANDIDATES_PER_LINE)
+        }
         desk = ops.desk_of(stored)
     assert 250 < len(everything) < 300  # all but those sent to the other counter
 
@@ -601,3 +606,70 @@ def test_close_day_closes_open_tickets_flagged_inaccurate(db, office, issue, act
 def test_close_day_leaves_todays_tickets(db, office, issue, clock):
     issue()
     assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 0
+
+
+# -- midnight ------------------------------------------------------------------
+
+#: 23:59:59 on Monday 23 November 2026 in Ho Chi Minh City (UTC+7).
+LAST_SECOND = datetime(2026, 11, 23, 16, 59, 59, tzinfo=UTC)
+
+
+def test_call_next_after_midnight_calls_no_ticket_of_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    yesterday = issue()
+    clock.advance(1)
+    today = issue()
+    called = act(ops.call_next, counters[0].id)
+    assert (called.id, called.code, called.service_day.isoformat()) == (
+        today.id,
+        "A001",
+        "2026-11-24",
+    )
+    assert act(ops.call_next, counters[1].id) is None
+    assert state_of(db, yesterday.id).state == "waiting"
+
+
+def test_call_ticket_after_midnight_refuses_a_ticket_of_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.call_ticket, counters[0].id, ticket.id)
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == "waiting"
+    with db.read() as session:
+        assert session.get(Counter, counters[0].id).current_ticket_id is None
+
+
+def test_call_ticket_after_midnight_refuses_a_ticket_parked_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    act(ops.park, counters[0].id)
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.call_ticket, counters[0].id, ticket.id)
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == "parked"
+
+
+def test_the_line_after_midnight_holds_only_todays_tickets(db, office, issue, counters, clock):
+    """The citizen's place, the service's waiting count and the counter's
+    list follow the same rule as call_next."""
+    clock.moment = LAST_SECOND
+    yesterday = issue()
+    clock.advance(1)
+    today = issue()
+    with db.read() as session:
+        view = QueueView(session, session.get(Office, office.id), clock())
+        assert view.position(session.get(Ticket, today.id)) == 0
+        assert view.place(session.get(Ticket, yesterday.id)) is None
+        assert view.figures(today.service_id).waiting == 1
+        listed = clerks.counter_line(session, session.get(Counter, counters[0].id), clock())
+    assert [ticket.id for ticket in listed] == [today.id]
