@@ -678,10 +678,14 @@ def mark_no_show(session: Session, counter_id: int, now: datetime, actor: Actor)
 
 
 def park(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
-    """Set the current ticket aside (e.g. a missing document); the counter is free."""
+    """Set the current ticket aside (e.g. a missing document); the counter
+    is free. A ticket of an earlier day cannot be called back, so it is
+    finished or marked a no-show instead."""
     counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
-    ticket.state = _require(ticket, "park")
+    new_state = _require(ticket, "park")
+    _require_today(ticket, get_office(session, counter.office_id), now)
+    ticket.state = new_state
     ticket.parked_at = now
     counter.current_ticket_id = None
     session.flush()
@@ -722,13 +726,16 @@ def transfer(
     target_counter_id: int | None = None,
 ) -> Ticket:
     """End the current leg and start a new one, with the same code, in the
-    queue of another service or reserved for another counter."""
+    queue of another service or reserved for another counter. A ticket of
+    an earlier day is not transferred: its new leg would belong to that
+    day too, and nobody could call it."""
     if (service_code is None) == (target_counter_id is None):
         raise Invalid("give either a service or a counter to transfer to", "transfer_target")
     counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
     new_state = _require(ticket, "transfer")
     office = get_office(session, counter.office_id)
+    _require_today(ticket, office, now)
     target_service = ticket.service
     reserved_counter_id = None
     if service_code is not None:

@@ -673,3 +673,64 @@ def test_the_line_after_midnight_holds_only_todays_tickets(db, office, issue, co
         assert view.figures(today.service_id).waiting == 1
         listed = clerks.counter_line(session, session.get(Counter, counters[0].id), clock())
     assert [ticket.id for ticket in listed] == [today.id]
+
+
+def test_transfer_after_midnight_refuses_a_ticket_called_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue("HT")
+    act(ops.call_next, counters[0].id)
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.transfer, counters[0].id, service_code="DD")
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == "called"
+    with db.read() as session:
+        assert session.get(Counter, counters[0].id).current_ticket_id == ticket.id
+        assert session.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_park_after_midnight_refuses_a_ticket_called_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.park, counters[0].id)
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == "called"
+
+
+def test_a_ticket_called_the_day_before_is_still_finished_after_midnight(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(1)
+    act(ops.recall, counters[0].id)
+    clock.advance(4)
+    act(ops.start_service, counters[0].id)
+    clock.advance(60)
+    done = act(ops.finish, counters[0].id)
+    assert (done.id, done.state, done.is_time_accurate) == (ticket.id, "done", True)
+    assert (done.finished_at - done.first_called_at).total_seconds() == 65
+
+
+@pytest.mark.parametrize("set_aside", ["park", "no_show"])
+def test_return_to_queue_after_midnight_refuses_a_ticket_set_aside_the_day_before(
+    db, office, issue, act, counters, clock, set_aside
+):
+    db.write(lambda s: setattr(s.get(Office, office.id), "recall_limit", 0))
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    act(ops.park if set_aside == "park" else ops.mark_no_show, counters[0].id)
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.return_to_queue, ticket.id)
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == {"park": "parked", "no_show": "no_show"}[set_aside]
