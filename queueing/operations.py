@@ -13,7 +13,18 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
@@ -1084,8 +1095,27 @@ def record_print(
 # -- day end -----------------------------------------------------------------
 
 
+#: The times a ticket's actions set; the latest is its last action.
+_ACTED_AT = (Ticket.queued_at, Ticket.last_called_at, Ticket.started_at, Ticket.parked_at)
+
+
+def _stale(office: Office, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Open tickets of days before ``now``'s that nobody acted on since the
+    local midnight. One called before midnight and recalled or started
+    after it is with its clerk now, who finishes it with its real times."""
+    today = rules.service_day(now, office.timezone)
+    midnight = rules.day_started_at(today, office.timezone)
+    return (
+        Ticket.office_id == office.id,
+        Ticket.service_day < today,
+        Ticket.state.in_(OPEN_STATES),
+        *(or_(acted_at.is_(None), acted_at < midnight) for acted_at in _ACTED_AT),
+    )
+
+
 def close_day(session: Session, office_id: int, now: datetime, actor: Actor) -> int:
-    """Close every ticket left open from earlier days, flagged inaccurate.
+    """Close every ticket left open from earlier days, flagged inaccurate,
+    except one a clerk acted on since midnight (:func:`_stale`).
 
     Waiting and parked tickets are cancelled; called and served ones are
     finished; counters let go of them. Returns how many were closed.
@@ -1093,13 +1123,7 @@ def close_day(session: Session, office_id: int, now: datetime, actor: Actor) -> 
     office = get_office(session, office_id)
     today = rules.service_day(now, office.timezone)
     stale = session.scalars(
-        select(Ticket)
-        .where(
-            Ticket.office_id == office.id,
-            Ticket.service_day < today,
-            Ticket.state.in_(OPEN_STATES),
-        )
-        .with_for_update(of=Ticket)
+        select(Ticket).where(*_stale(office, now)).with_for_update(of=Ticket)
     ).all()
     if not stale:
         return 0
@@ -1125,19 +1149,11 @@ def close_day(session: Session, office_id: int, now: datetime, actor: Actor) -> 
 
 
 def offices_with_stale_tickets(session: Session, now: datetime) -> list[int]:
-    """Offices that still hold open tickets of an earlier local day."""
+    """Offices that still hold open tickets of an earlier local day for
+    :func:`close_day` to close."""
     result = []
     for office in session.scalars(select(Office)):
-        today = rules.service_day(now, office.timezone)
-        stale = session.scalar(
-            select(Ticket.id)
-            .where(
-                Ticket.office_id == office.id,
-                Ticket.service_day < today,
-                Ticket.state.in_(OPEN_STATES),
-            )
-            .limit(1)
-        )
+        stale = session.scalar(select(Ticket.id).where(*_stale(office, now)).limit(1))
         if stale is not None:
             result.append(office.id)
     return result

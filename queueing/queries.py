@@ -465,9 +465,7 @@ def counters_of(session: Session, office_id: int) -> list[Counter]:
 
 def recent_calls(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
     """Calls and recalls of today, newest first."""
-    local_midnight = datetime.combine(
-        rules.service_day(now, office.timezone), datetime.min.time(), ZoneInfo(office.timezone)
-    )
+    local_midnight = rules.day_started_at(rules.service_day(now, office.timezone), office.timezone)
     rows = session.execute(
         select(Event.created_at, Event.counter_id, Event.data, Service.code)
         .join(Ticket, Ticket.id == Event.ticket_id)

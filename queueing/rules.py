@@ -134,6 +134,11 @@ def service_day(now: datetime, timezone: str) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
+def day_started_at(day: date, timezone: str) -> datetime:
+    """The office's local midnight that begins ``day``."""
+    return datetime.combine(day, time(), ZoneInfo(timezone))
+
+
 def _minutes(clock: str) -> int:
     hours, minutes = clock.split(":")
     return int(hours) * 60 + int(minutes)

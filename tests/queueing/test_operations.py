@@ -734,3 +734,61 @@ def test_return_to_queue_after_midnight_refuses_a_ticket_set_aside_the_day_befor
         act(ops.return_to_queue, ticket.id)
     assert error.value.code == "ticket_expired"
     assert state_of(db, ticket.id).state == {"park": "parked", "no_show": "no_show"}[set_aside]
+
+
+@pytest.mark.parametrize(
+    ("action", "state"), [(ops.recall, "called"), (ops.start_service, "serving")]
+)
+def test_close_day_leaves_a_ticket_its_clerk_acted_on_since_midnight(
+    db, office, issue, act, counters, clock, action, state
+):
+    clock.moment = LAST_SECOND
+    served = issue()
+    left = issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(6)
+    act(action, counters[0].id)
+    clock.advance(25)
+    assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 1
+    assert (state_of(db, left.id).state, state_of(db, left.id).is_time_accurate) == (
+        "cancelled",
+        False,
+    )
+    kept = state_of(db, served.id)
+    assert (kept.state, kept.is_time_accurate, kept.finished_at) == (state, True, None)
+    with db.read() as session:
+        assert session.get(Counter, counters[0].id).current_ticket_id == served.id
+    clock.advance(60)
+    done = act(ops.finish, counters[0].id)
+    assert (done.id, done.state, done.is_time_accurate) == (served.id, "done", True)
+    assert done.finished_at == clock()
+
+
+def test_no_office_is_stale_while_its_only_old_ticket_is_served_since_midnight(
+    db, office, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(6)
+    act(ops.start_service, counters[0].id)
+    with db.read() as session:
+        assert ops.offices_with_stale_tickets(session, clock()) == []
+    clock.advance(timedelta(days=1).total_seconds())
+    with db.read() as session:
+        assert ops.offices_with_stale_tickets(session, clock()) == [office.id]
+
+
+def test_close_day_finishes_a_ticket_last_called_before_midnight(
+    db, office, issue, act, counters, clock
+):
+    """Nothing happened to it since 23:59:59: the day's close ends it."""
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(31)
+    assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 1
+    closed = state_of(db, ticket.id)
+    assert (closed.state, closed.is_time_accurate, closed.finished_at) == ("done", False, clock())
+    with db.read() as session:
+        assert session.get(Counter, counters[0].id).current_ticket_id is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -75,6 +75,11 @@ def test_service_day_is_local_date():
     late = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)
     assert rules.service_day(late, "Asia/Ho_Chi_Minh").isoformat() == "2026-11-23"
     assert rules.service_day(late, "UTC").isoformat() == "2026-11-22"
+
+
+def test_day_started_at_is_local_midnight():
+    started_at = rules.day_started_at(date(2026, 11, 24), "Asia/Ho_Chi_Minh")
+    assert started_at == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
 
 HOURS = {str(day): [["07:30", "11:30"], ["13:30", "17:00"]] for day in range(5)}
