@@ -73,7 +73,8 @@ def counter_line(session: Session, counter: Counter, now: datetime) -> list[Line
     one after another (the line model's rule, as ``call_next`` follows it)."""
     office = session.get(Office, counter.office_id)
     assert office is not None
-    waiting = line.Line(operations.candidates(session, counter, None), office.priority_ratio)
+    today = rules.service_day(now, office.timezone)
+    waiting = line.Line(operations.candidates(session, counter, today, None), office.priority_ratio)
     order = [
         ticket.id
         for ticket, _ in zip(

@@ -9,11 +9,22 @@ publishes them after commit (see :meth:`queueing.database.Database.write`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
@@ -47,7 +58,7 @@ from .models import (
     Ticket,
     new_access_token,
 )
-from .queries import WAITING_COLUMNS, as_waiting
+from .queries import WAITING_COLUMNS, as_waiting, numbers_in_use
 
 #: How long an Idempotency-Key answers with the ticket it issued.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -168,6 +179,13 @@ def _require(ticket: Ticket, action: str) -> str:
     return new_state
 
 
+def _require_today(ticket: Ticket, office: Office, now: datetime) -> None:
+    """A ticket of an earlier day goes back to no queue: its number belongs
+    to that day's sequence, and the day's close will end it."""
+    if rules.service_day(now, office.timezone) != ticket.service_day:
+        raise WrongState("that ticket belongs to an earlier day", "ticket_expired")
+
+
 def _require_counter_free(session: Session, counter: Counter) -> None:
     if counter.current_ticket_id is None:
         return
@@ -262,6 +280,10 @@ def issue_ticket(
 ) -> tuple[Ticket, bool]:
     """Issue the next number of a service; returns (ticket, newly_issued).
 
+    Once a wrapping range has gone round, numbers still held by an open
+    ticket of the day are passed over; with every one held, the service is
+    out of numbers (``numbers_exhausted``) until a ticket is closed.
+
     ``idempotency`` is (client, key): a repeat within 24 hours returns the
     ticket the first request issued instead of a new one.
     """
@@ -285,8 +307,35 @@ def issue_ticket(
     sequence = next_sequence(session, office.id, service.id, day)
     if service.daily_cap is not None and sequence > service.daily_cap:
         raise WrongState(CLOSED_MESSAGES["daily_cap_reached"], "daily_cap_reached")
+    previous: int | None = None
+    in_use: set[int] = set()
+    if service.is_number_wrapping and rules.is_past_first_round(
+        sequence, service.number_start, service.number_end
+    ):
+        # Issues of one service take turns on its NumberCounter row: SQLite's
+        # BEGIN IMMEDIATE holds the whole database, and on PostgreSQL the
+        # upsert's row lock holds a concurrent issue of the service until
+        # this transaction ends; its next statement (READ COMMITTED) then
+        # sees this ticket. So the numbers read here, after the upsert, are
+        # the ones really held. A transfer moves a code from one open leg to
+        # another in one commit, so a held number never looks free meanwhile.
+        previous = session.scalar(
+            _NUMBER_OF_SEQUENCE,
+            {
+                "office_id": office.id,
+                "service_id": service.id,
+                "service_day": day,
+                "sequence": sequence - 1,
+            },
+        )
+        in_use = numbers_in_use(session, office.id, service, day)
     number = rules.number_for_sequence(
-        sequence, service.number_start, service.number_end, service.is_number_wrapping
+        sequence,
+        service.number_start,
+        service.number_end,
+        service.is_number_wrapping,
+        previous=previous,
+        in_use=in_use,
     )
     if number is None:
         raise WrongState(CLOSED_MESSAGES["numbers_exhausted"], "numbers_exhausted")
@@ -330,6 +379,13 @@ def issue_ticket(
     return ticket, True
 
 
+_NUMBER_OF_SEQUENCE = select(Ticket.number).where(
+    Ticket.office_id == bindparam("office_id"),
+    Ticket.service_id == bindparam("service_id"),
+    Ticket.service_day == bindparam("service_day"),
+    Ticket.sequence == bindparam("sequence"),
+    Ticket.parent_id.is_(None),
+)
 _TICKETS = cast(Table, Ticket.__table__)
 _INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
 
@@ -403,16 +459,18 @@ def desk_of(counter: Counter) -> line.Desk:
 
 
 def candidates(
-    session: Session, counter: Counter, per_line: int | None = CANDIDATES_PER_LINE
+    session: Session, counter: Counter, day: date, per_line: int | None = CANDIDATES_PER_LINE
 ) -> list[line.Waiting]:
-    """The waiting tickets the counter may call: with ``per_line``, only
-    the first few of each line (a service's tickets of one kind: sent to
-    the head or not, by priority category), which hold every ticket the
-    call order can put first, whatever the length of the lines."""
+    """The waiting tickets of the service ``day`` the counter may call: with
+    ``per_line``, only the first few of each line (a service's tickets of
+    one kind: sent to the head or not, by priority category), which hold
+    every ticket the call order can put first, whatever the length of the
+    lines."""
     columns = WAITING_COLUMNS
     served = [link.service_id for link in counter.service_links]
     waiting = (
         Ticket.office_id == counter.office_id,
+        Ticket.service_day == day,
         Ticket.state == WAITING,
         or_(
             Ticket.reserved_counter_id == counter.id,
@@ -495,18 +553,21 @@ def call_next(session: Session, counter_id: int, now: datetime, actor: Actor) ->
     Priority tickets come first (or by the office's ratio), within the
     counter's services; two counters calling at once never claim the same
     ticket: the claim is a conditional UPDATE that loses cleanly, and the
-    next candidate is tried.
+    next candidate is tried. Only tickets of today (the office's local
+    date) are called: one left from an earlier day waits for the day's
+    close, however late it runs.
     """
     counter = work_counter(session, counter_id, now, actor)
     _require_open(counter)
     _require_counter_free(session, counter)
     office = get_office(session, counter.office_id)
+    today = rules.service_day(now, office.timezone)
     desk = desk_of(counter)
     for attempt in range(3):
         # Should every first-few ticket be claimed by others meanwhile, the
         # last attempt weighs the whole of the lines.
         per_line = CANDIDATES_PER_LINE if attempt < 2 else None
-        waiting = line.Line(candidates(session, counter, per_line), office.priority_ratio)
+        waiting = line.Line(candidates(session, counter, today, per_line), office.priority_ratio)
         if not len(waiting):
             return None
         for candidate in waiting.call_order(desk):
@@ -518,7 +579,8 @@ def call_next(session: Session, counter_id: int, now: datetime, actor: Actor) ->
 def call_ticket(
     session: Session, counter_id: int, ticket_id: int, now: datetime, actor: Actor
 ) -> Ticket:
-    """Call a chosen waiting or parked ticket of the counter's services."""
+    """Call a chosen waiting or parked ticket of the counter's services,
+    of today."""
     counter = work_counter(session, counter_id, now, actor)
     _require_open(counter)
     _require_counter_free(session, counter)
@@ -531,6 +593,7 @@ def call_ticket(
     if ticket.reserved_counter_id not in (None, counter.id):
         raise WrongState("that ticket was transferred to another counter", "reserved_elsewhere")
     _require(ticket, "call")
+    _require_today(ticket, get_office(session, counter.office_id), now)
     if not _claim(session, ticket.id, (WAITING, PARKED)):
         raise WrongState("that ticket was just called elsewhere", "wrong_ticket_state")
     return _mark_called(session, counter, ticket.id, now, actor, "called")
@@ -628,10 +691,14 @@ def mark_no_show(session: Session, counter_id: int, now: datetime, actor: Actor)
 
 
 def park(session: Session, counter_id: int, now: datetime, actor: Actor) -> Ticket:
-    """Set the current ticket aside (e.g. a missing document); the counter is free."""
+    """Set the current ticket aside (e.g. a missing document); the counter
+    is free. A ticket of an earlier day cannot be called back, so it is
+    finished or marked a no-show instead."""
     counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
-    ticket.state = _require(ticket, "park")
+    new_state = _require(ticket, "park")
+    _require_today(ticket, get_office(session, counter.office_id), now)
+    ticket.state = new_state
     ticket.parked_at = now
     counter.current_ticket_id = None
     session.flush()
@@ -652,8 +719,7 @@ def return_to_queue(session: Session, ticket_id: int, now: datetime, actor: Acto
                 f"a no-show can return only within {office.no_show_return_minutes} minutes",
                 "return_window_passed",
             )
-    if rules.service_day(now, office.timezone) != ticket.service_day:
-        raise WrongState("that ticket belongs to an earlier day", "ticket_expired")
+    _require_today(ticket, office, now)
     ticket.state = new_state
     ticket.queued_at = now
     ticket.no_show_at = None
@@ -673,13 +739,16 @@ def transfer(
     target_counter_id: int | None = None,
 ) -> Ticket:
     """End the current leg and start a new one, with the same code, in the
-    queue of another service or reserved for another counter."""
+    queue of another service or reserved for another counter. A ticket of
+    an earlier day is not transferred: its new leg would belong to that
+    day too, and nobody could call it."""
     if (service_code is None) == (target_counter_id is None):
         raise Invalid("give either a service or a counter to transfer to", "transfer_target")
     counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
     new_state = _require(ticket, "transfer")
     office = get_office(session, counter.office_id)
+    _require_today(ticket, office, now)
     target_service = ticket.service
     reserved_counter_id = None
     if service_code is not None:
@@ -1029,8 +1098,27 @@ def record_print(
 # -- day end -----------------------------------------------------------------
 
 
+#: The times a ticket's actions set; the latest is its last action.
+_ACTED_AT = (Ticket.queued_at, Ticket.last_called_at, Ticket.started_at, Ticket.parked_at)
+
+
+def _stale(office: Office, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Open tickets of days before ``now``'s that nobody acted on since the
+    local midnight. One called before midnight and recalled or started
+    after it is with its clerk now, who finishes it with its real times."""
+    today = rules.service_day(now, office.timezone)
+    midnight = rules.day_started_at(today, office.timezone)
+    return (
+        Ticket.office_id == office.id,
+        Ticket.service_day < today,
+        Ticket.state.in_(OPEN_STATES),
+        *(or_(acted_at.is_(None), acted_at < midnight) for acted_at in _ACTED_AT),
+    )
+
+
 def close_day(session: Session, office_id: int, now: datetime, actor: Actor) -> int:
-    """Close every ticket left open from earlier days, flagged inaccurate.
+    """Close every ticket left open from earlier days, flagged inaccurate,
+    except one a clerk acted on since midnight (:func:`_stale`).
 
     Waiting and parked tickets are cancelled; called and served ones are
     finished; counters let go of them. Returns how many were closed.
@@ -1038,13 +1126,7 @@ def close_day(session: Session, office_id: int, now: datetime, actor: Actor) -> 
     office = get_office(session, office_id)
     today = rules.service_day(now, office.timezone)
     stale = session.scalars(
-        select(Ticket)
-        .where(
-            Ticket.office_id == office.id,
-            Ticket.service_day < today,
-            Ticket.state.in_(OPEN_STATES),
-        )
-        .with_for_update(of=Ticket)
+        select(Ticket).where(*_stale(office, now)).with_for_update(of=Ticket)
     ).all()
     if not stale:
         return 0
@@ -1070,19 +1152,11 @@ def close_day(session: Session, office_id: int, now: datetime, actor: Actor) -> 
 
 
 def offices_with_stale_tickets(session: Session, now: datetime) -> list[int]:
-    """Offices that still hold open tickets of an earlier local day."""
+    """Offices that still hold open tickets of an earlier local day for
+    :func:`close_day` to close."""
     result = []
     for office in session.scalars(select(Office)):
-        today = rules.service_day(now, office.timezone)
-        stale = session.scalar(
-            select(Ticket.id)
-            .where(
-                Ticket.office_id == office.id,
-                Ticket.service_day < today,
-                Ticket.state.in_(OPEN_STATES),
-            )
-            .limit(1)
-        )
+        stale = session.scalar(select(Ticket.id).where(*_stale(office, now)).limit(1))
         if stale is not None:
             result.append(office.id)
     return result

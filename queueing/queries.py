@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from . import line, rules
 from .models import (
     COUNTER_OPEN,
     DONE,
+    OPEN_STATES,
     WAITING,
     Counter,
     CounterService,
@@ -83,7 +84,10 @@ class OfficeLine:
 def load_office_line(session: Session, office: Office, now: datetime) -> OfficeLine:
     """The office's waiting tickets and staffed counters, with each
     service's smoothed time and each counter's own pace."""
-    waiting = [as_waiting(row) for row in session.execute(_WAITING, {"office_id": office.id})]
+    today = rules.service_day(now, office.timezone)
+    waiting = [
+        as_waiting(row) for row in session.execute(_WAITING, {"office_id": office.id, "day": today})
+    ]
     # Oldest first. The service's newest samples are among the newest of
     # each counter's, which is all the statement reads.
     by_service: dict[int, list[float]] = {}
@@ -138,7 +142,7 @@ def load_office_line(session: Session, office: Office, now: datetime) -> OfficeL
         row.service_id: row.last_sequence
         for row in session.execute(
             _ISSUED_TODAY,
-            {"office_id": office.id, "day": rules.service_day(now, office.timezone)},
+            {"office_id": office.id, "day": today},
         )
     }
     in_line: dict[int, int] = {}
@@ -234,8 +238,11 @@ def as_waiting(row: Any) -> line.Waiting:
 
 # The statements the line needs, built once: they run for every ticket
 # issued and every screen refreshed.
+#: Today's waiting tickets: call_next calls no other.
 _WAITING = select(*WAITING_COLUMNS).where(
-    Ticket.office_id == bindparam("office_id"), Ticket.state == WAITING
+    Ticket.office_id == bindparam("office_id"),
+    Ticket.service_day == bindparam("day"),
+    Ticket.state == WAITING,
 )
 _CURRENT = aliased(Ticket)
 #: The staffed counters, with what each is busy with.
@@ -343,11 +350,17 @@ def ticket_payload(
 
 def service_closed_reason(view: QueueView, service: Service) -> str | None:
     """Why the service issues no ticket now (hours, holidays, an inactive
-    service, no staffed counter, or today's numbers used up), or None while
-    it issues."""
+    service, no staffed counter, or today's numbers used up or, past a
+    wrap, all still held), or None while it issues."""
     from .operations import issuing_closed_reason
 
     figures = view.figures(service.id)
+    in_use: set[int] = set()
+    if service.is_number_wrapping and rules.is_past_first_round(
+        figures.issued_today + 1, service.number_start, service.number_end
+    ):
+        day = rules.service_day(view.now, view.office.timezone)
+        in_use = numbers_in_use(view.session, view.office.id, service, day)
     return (
         issuing_closed_reason(view.office, service, view.now)
         or rules.counter_closed_reason(
@@ -359,8 +372,37 @@ def service_closed_reason(view: QueueView, service: Service) -> str | None:
             service.number_start,
             service.number_end,
             service.is_number_wrapping,
+            in_use,
         )
     )
+
+
+def numbers_in_use(session: Session, office_id: int, service: Service, day: date) -> set[int]:
+    """The numbers of the service's range that an open ticket of the day
+    shows. The code decides, not the service the ticket waits for now: a
+    citizen transferred to another service keeps the code they hold."""
+    rows = session.execute(
+        _OPEN_NUMBERS,
+        {
+            "office_id": office_id,
+            "day": day,
+            "number_start": service.number_start,
+            "number_end": service.number_end,
+        },
+    )
+    return {
+        number
+        for number, code in rows
+        if code == rules.ticket_code(service.prefix, number, service.number_end)
+    }
+
+
+_OPEN_NUMBERS = select(Ticket.number, Ticket.code).where(
+    Ticket.office_id == bindparam("office_id"),
+    Ticket.service_day == bindparam("day"),
+    Ticket.state.in_(OPEN_STATES),
+    Ticket.number.between(bindparam("number_start"), bindparam("number_end")),
+)
 
 
 def service_payload(view: QueueView, service: Service) -> dict[str, Any]:
@@ -453,9 +495,7 @@ def counters_of(session: Session, office_id: int) -> list[Counter]:
 
 def recent_calls(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
     """Calls and recalls of today, newest first."""
-    local_midnight = datetime.combine(
-        rules.service_day(now, office.timezone), datetime.min.time(), ZoneInfo(office.timezone)
-    )
+    local_midnight = rules.day_started_at(rules.service_day(now, office.timezone), office.timezone)
     rows = session.execute(
         select(Event.created_at, Event.counter_id, Event.data, Service.code)
         .join(Ticket, Ticket.id == Event.ticket_id)

@@ -6,7 +6,7 @@ read and tested on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -60,26 +60,56 @@ def is_priority(category: str) -> bool:
     return category != PRIORITY_NONE
 
 
-def number_for_sequence(sequence: int, start: int, end: int, is_wrapping: bool) -> int | None:
+def number_for_sequence(
+    sequence: int,
+    start: int,
+    end: int,
+    is_wrapping: bool,
+    *,
+    previous: int | None = None,
+    in_use: Collection[int] = frozenset(),
+) -> int | None:
     """The printed number of the ``sequence``-th ticket of the day.
 
-    None when the range is used up and does not wrap.
+    The first round of the range follows the sequence. After it, a wrapping
+    range goes on from ``previous`` (the number of the ticket before) and
+    passes over the numbers ``in_use``: a number still held by an open
+    ticket is never handed out twice, and a number just freed does not come
+    back before the others have had their turn. None when every number is
+    in use, or when the range is used up and does not wrap.
     """
     span = end - start + 1
     if sequence <= span:
         return start + sequence - 1
     if not is_wrapping:
         return None
-    return start + (sequence - 1) % span
+    after = previous if previous is not None else start + (sequence - 2) % span
+    for step in range(1, span + 1):
+        number = start + (after - start + step) % span
+        if number not in in_use:
+            return number
+    return None
+
+
+def is_past_first_round(sequence: int, start: int, end: int) -> bool:
+    """Whether the ``sequence``-th ticket of the day comes after the first
+    round of the range: only then can its number still be in use."""
+    return sequence > end - start + 1
 
 
 def numbering_closed_reason(
-    issued_today: int, daily_cap: int | None, start: int, end: int, is_wrapping: bool
+    issued_today: int,
+    daily_cap: int | None,
+    start: int,
+    end: int,
+    is_wrapping: bool,
+    in_use: Collection[int] = frozenset(),
 ) -> str | None:
-    """Why a service can issue no more numbers today, after ``issued_today``."""
+    """Why a service can issue no more numbers today, after ``issued_today``,
+    with the numbers ``in_use`` held by its open tickets."""
     if daily_cap is not None and issued_today >= daily_cap:
         return "daily_cap_reached"
-    if number_for_sequence(issued_today + 1, start, end, is_wrapping) is None:
+    if number_for_sequence(issued_today + 1, start, end, is_wrapping, in_use=in_use) is None:
         return "numbers_exhausted"
     return None
 
@@ -102,6 +132,11 @@ def ticket_code(prefix: str, number: int, end: int) -> str:
 def service_day(now: datetime, timezone: str) -> date:
     """The office's local date at ``now``: numbering restarts at midnight."""
     return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def day_started_at(day: date, timezone: str) -> datetime:
+    """The office's local midnight that begins ``day``."""
+    return datetime.combine(day, time(), ZoneInfo(timezone))
 
 
 def _minutes(clock: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import jsonschema
 import pytest
@@ -222,6 +223,19 @@ def test_call_next_while_current_ticket_unfinished_is_409(client, issue, clerk):
     response = client.post("/api/v1/counters/1/call-next", headers=clerk)
     assert response.status_code == 409
     assert error_code(response) == "counter_busy"
+
+
+def test_calling_or_transferring_a_ticket_of_the_day_before_is_409(client, issue, clerk, clock):
+    # 23:59:59 on 23 November in Ho Chi Minh City, then midnight.
+    clock.moment = datetime(2026, 11, 23, 16, 59, 59, tzinfo=UTC)
+    issue()
+    waiting = issue()
+    client.post("/api/v1/counters/1/call-next", headers=clerk)
+    clock.advance(1)
+    called = client.post(f"/api/v1/counters/2/call/{waiting['id']}", headers=clerk)
+    assert (called.status_code, error_code(called)) == (409, "ticket_expired")
+    moved = client.post("/api/v1/counters/1/transfer", json={"service": "DD"}, headers=clerk)
+    assert (moved.status_code, error_code(moved)) == (409, "ticket_expired")
 
 
 def test_finishing_a_ticket_not_served_is_409(client, clerk):
@@ -566,6 +580,7 @@ def test_a_retried_print_request_prints_only_what_did_not_print(client, app_db, 
     [
         ({"daily_cap": 2}, "daily_cap_reached"),
         ({"number_start": 1, "number_end": 2, "is_number_wrapping": False}, "numbers_exhausted"),
+        ({"number_start": 1, "number_end": 2, "is_number_wrapping": True}, "numbers_exhausted"),
     ],
 )
 def test_a_service_out_of_numbers_today_says_so_before_anyone_taps(

@@ -8,7 +8,8 @@ from collections import Counter as Tally
 from sqlalchemy import select
 
 from queueing import operations as ops
-from queueing.models import Ticket
+from queueing.errors import WrongState
+from queueing.models import OPEN_STATES, NumberCounter, Service, Ticket
 from queueing.operations import Actor
 
 ISSUERS = 8
@@ -94,3 +95,58 @@ def test_issuing_and_calling_at_once_gives_unique_gapless_numbers_and_single_cal
     assert max(Tally(called).values()) == 1
     assert {calls for _s, _n, calls, _st in rows} == {1}
     assert {state for _s, _n, _c, state in rows} == {"done"}
+
+
+def test_issuing_at_once_in_a_wrapped_range_hands_out_each_free_number_once(
+    db, office, services, clock
+):
+    """DD runs 1..6 and has gone round once; 1, 3 and 5 are still waiting.
+    Eight kiosks tap at the same moment: three get 2, 4 and 6 in turn, the
+    other five are told the numbers are used up."""
+
+    def narrow(session):
+        service = session.get(Service, services["DD"].id)
+        service.number_start, service.number_end, service.is_number_wrapping = 1, 6, True
+
+    db.write(narrow)
+    first_round = [
+        db.write(lambda s: ops.issue_ticket(s, office.id, "DD", clock(), Actor("public")))[0]
+        for _ in range(6)
+    ]
+    for ticket in first_round[1::2]:
+        db.write(lambda s, t=ticket.id: ops.cancel(s, t, clock(), Actor("public")))
+    issued: list[Ticket] = []
+    refused: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(ISSUERS)
+    lock = threading.Lock()
+
+    def kiosk() -> None:
+        try:
+            start.wait()
+            ticket, _ = db.write(
+                lambda s: ops.issue_ticket(s, office.id, "DD", clock(), Actor("public"))
+            )
+            with lock:
+                issued.append(ticket)
+        except WrongState as error:
+            with lock:
+                refused.append(error.code)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    kiosks = [threading.Thread(target=kiosk) for _ in range(ISSUERS)]
+    for thread in kiosks:
+        thread.start()
+    for thread in kiosks:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert sorted((t.sequence, t.number) for t in issued) == [(7, 2), (8, 4), (9, 6)]
+    assert refused == ["numbers_exhausted"] * (ISSUERS - 3)
+    with db.read() as session:
+        held = session.scalars(
+            select(Ticket.number).where(Ticket.state.in_(OPEN_STATES)).order_by(Ticket.number)
+        ).all()
+        assert held == [1, 2, 3, 4, 5, 6]
+        assert session.scalar(select(NumberCounter.last_sequence)) == 9

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from queueing import clerks
 from queueing import operations as ops
 from queueing.errors import Invalid, WrongState
 from queueing.line import Line
-from queueing.models import Counter, CounterService, Event, Office, Service, Ticket
+from queueing.models import (
+    OPEN_STATES,
+    Counter,
+    CounterService,
+    Event,
+    NumberCounter,
+    Office,
+    Service,
+    Ticket,
+)
 from queueing.operations import Actor
+from queueing.queries import QueueView, service_closed_reason
 
 CLERK = Actor("user:1", clerk_id=None)
 
@@ -144,6 +156,100 @@ def test_number_range_without_wrap_runs_out(db, services, issue):
     assert error.value.code == "numbers_exhausted"
 
 
+def set_range(db, service_id, start, end, *, is_wrapping=True):
+    def narrow(session):
+        service = session.get(Service, service_id)
+        service.number_start, service.number_end = start, end
+        service.is_number_wrapping = is_wrapping
+
+    db.write(narrow)
+
+
+def open_codes(db, office_id):
+    with db.read() as session:
+        return sorted(
+            session.scalars(
+                select(Ticket.code).where(
+                    Ticket.office_id == office_id, Ticket.state.in_(OPEN_STATES)
+                )
+            )
+        )
+
+
+def test_wrapping_passes_over_a_number_still_waiting(db, office, services, issue, act, counters):
+    set_range(db, services["DD"].id, 1, 3)
+    first, second, _third = (issue("DD") for _ in range(3))
+    act(ops.call_ticket, counters[0].id, second.id)
+    act(ops.finish, counters[0].id)
+    wrapped = issue("DD")
+    assert (wrapped.sequence, wrapped.number, wrapped.code) == (4, 2, "B2")
+    assert state_of(db, first.id).state == "waiting"
+    assert open_codes(db, office.id) == ["B1", "B2", "B3"]
+
+
+def test_wrapped_numbers_go_round_from_the_last_one_issued(db, services, issue, act, counters):
+    """B1 is held, B2 and B3 come free: the fourth ticket takes B2; when it
+    is done, the fifth takes B3, not B2 again."""
+    set_range(db, services["DD"].id, 1, 3)
+    _first, second, third = (issue("DD") for _ in range(3))
+    for ticket in (second, third):
+        act(ops.call_ticket, counters[0].id, ticket.id)
+        act(ops.finish, counters[0].id)
+    fourth = issue("DD")
+    act(ops.call_ticket, counters[0].id, fourth.id)
+    act(ops.finish, counters[0].id)
+    fifth = issue("DD")
+    assert [(t.sequence, t.code) for t in (fourth, fifth)] == [(4, "B2"), (5, "B3")]
+
+
+def test_wrapping_with_every_number_in_use_is_numbers_exhausted_and_takes_no_sequence(
+    db, office, services, issue, act, counters
+):
+    set_range(db, services["DD"].id, 1, 2)
+    first, _second = issue("DD"), issue("DD")
+    with pytest.raises(WrongState) as error:
+        issue("DD")
+    assert error.value.code == "numbers_exhausted"
+    with db.read() as session:
+        assert session.scalar(select(func.count(Ticket.id))) == 2
+        assert session.scalar(select(NumberCounter.last_sequence)) == 2
+    act(ops.cancel, first.id)
+    again = issue("DD")
+    assert (again.sequence, again.code) == (3, "B1")
+
+
+def test_a_code_transferred_to_another_service_stays_in_use(
+    db, office, services, issue, act, counters
+):
+    """A1 went on to the land service's queue with its code: the next A
+    ticket after the wrap is A2, not a second A1."""
+    set_range(db, services["HT"].id, 1, 2)
+    first, second = issue("HT"), issue("HT")
+    act(ops.call_ticket, counters[0].id, first.id)
+    act(ops.transfer, counters[0].id, service_code="DD")
+    act(ops.call_ticket, counters[0].id, second.id)
+    act(ops.finish, counters[0].id)
+    assert issue("HT").code == "A2"
+    assert open_codes(db, office.id) == ["A1", "A2"]
+
+
+def test_service_says_numbers_exhausted_while_every_wrapped_number_is_held(
+    db, office, services, issue, act, clock
+):
+    set_range(db, services["DD"].id, 1, 2)
+    first = issue("DD")
+    issue("DD")
+
+    def reason():
+        with db.read() as session:
+            view = QueueView(session, session.get(Office, office.id), clock())
+            return service_closed_reason(view, session.get(Service, services["DD"].id))
+
+    assert reason() == "numbers_exhausted"
+    act(ops.cancel, first.id)
+    assert reason() is None
+
+
 def test_outside_issuing_hours_is_refused(db, services, issue):
     def hours(session):
         service = session.get(Service, services["HT"].id)
@@ -221,8 +327,11 @@ def test_call_next_weighs_the_first_of_each_line_as_it_would_weigh_all(
     db.write(fill)
     with db.read() as session:
         stored = session.get(Counter, counter.id)
-        everything = ops.candidates(session, stored, None)
-        firsts = {n: ops.candidates(session, stored, n) for n in (1, 2, ops.CANDIDATES_PER_LINE)}
+        day = clock().astimezone(ZoneInfo(office.timezone)).date()
+        everything = ops.candidates(session, stored, day, None)
+        firsts = {
+            n: ops.candidates(session, stored, day, n) for n in (1, 2, ops.CANDIDATES_PER_LINE)
+        }
         desk = ops.desk_of(stored)
     assert 250 < len(everything) < 300  # all but those sent to the other counter
 
@@ -497,3 +606,189 @@ def test_close_day_closes_open_tickets_flagged_inaccurate(db, office, issue, act
 def test_close_day_leaves_todays_tickets(db, office, issue, clock):
     issue()
     assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 0
+
+
+# -- midnight ------------------------------------------------------------------
+
+#: 23:59:59 on Monday 23 November 2026 in Ho Chi Minh City (UTC+7).
+LAST_SECOND = datetime(2026, 11, 23, 16, 59, 59, tzinfo=UTC)
+
+
+def test_call_next_after_midnight_calls_no_ticket_of_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    yesterday = issue()
+    clock.advance(1)
+    today = issue()
+    called = act(ops.call_next, counters[0].id)
+    assert (called.id, called.code, called.service_day.isoformat()) == (
+        today.id,
+        "A001",
+        "2026-11-24",
+    )
+    assert act(ops.call_next, counters[1].id) is None
+    assert state_of(db, yesterday.id).state == "waiting"
+
+
+def test_call_ticket_after_midnight_refuses_a_ticket_of_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.call_ticket, counters[0].id, ticket.id)
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == "waiting"
+    with db.read() as session:
+        assert session.get(Counter, counters[0].id).current_ticket_id is None
+
+
+def test_call_ticket_after_midnight_refuses_a_ticket_parked_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    act(ops.park, counters[0].id)
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.call_ticket, counters[0].id, ticket.id)
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == "parked"
+
+
+def test_the_line_after_midnight_holds_only_todays_tickets(db, office, issue, counters, clock):
+    """The citizen's place, the service's waiting count and the counter's
+    list follow the same rule as call_next."""
+    clock.moment = LAST_SECOND
+    yesterday = issue()
+    clock.advance(1)
+    today = issue()
+    with db.read() as session:
+        view = QueueView(session, session.get(Office, office.id), clock())
+        assert view.position(session.get(Ticket, today.id)) == 0
+        assert view.place(session.get(Ticket, yesterday.id)) is None
+        assert view.figures(today.service_id).waiting == 1
+        listed = clerks.counter_line(session, session.get(Counter, counters[0].id), clock())
+    assert [ticket.id for ticket in listed] == [today.id]
+
+
+def test_transfer_after_midnight_refuses_a_ticket_called_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue("HT")
+    act(ops.call_next, counters[0].id)
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.transfer, counters[0].id, service_code="DD")
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == "called"
+    with db.read() as session:
+        assert session.get(Counter, counters[0].id).current_ticket_id == ticket.id
+        assert session.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_park_after_midnight_refuses_a_ticket_called_the_day_before(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.park, counters[0].id)
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == "called"
+
+
+def test_a_ticket_called_the_day_before_is_still_finished_after_midnight(
+    db, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(1)
+    act(ops.recall, counters[0].id)
+    clock.advance(4)
+    act(ops.start_service, counters[0].id)
+    clock.advance(60)
+    done = act(ops.finish, counters[0].id)
+    assert (done.id, done.state, done.is_time_accurate) == (ticket.id, "done", True)
+    assert (done.finished_at - done.first_called_at).total_seconds() == 65
+
+
+@pytest.mark.parametrize("set_aside", ["park", "no_show"])
+def test_return_to_queue_after_midnight_refuses_a_ticket_set_aside_the_day_before(
+    db, office, issue, act, counters, clock, set_aside
+):
+    db.write(lambda s: setattr(s.get(Office, office.id), "recall_limit", 0))
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    act(ops.park if set_aside == "park" else ops.mark_no_show, counters[0].id)
+    clock.advance(1)
+    with pytest.raises(WrongState) as error:
+        act(ops.return_to_queue, ticket.id)
+    assert error.value.code == "ticket_expired"
+    assert state_of(db, ticket.id).state == {"park": "parked", "no_show": "no_show"}[set_aside]
+
+
+@pytest.mark.parametrize(
+    ("action", "state"), [(ops.recall, "called"), (ops.start_service, "serving")]
+)
+def test_close_day_leaves_a_ticket_its_clerk_acted_on_since_midnight(
+    db, office, issue, act, counters, clock, action, state
+):
+    clock.moment = LAST_SECOND
+    served = issue()
+    left = issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(6)
+    act(action, counters[0].id)
+    clock.advance(25)
+    assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 1
+    assert (state_of(db, left.id).state, state_of(db, left.id).is_time_accurate) == (
+        "cancelled",
+        False,
+    )
+    kept = state_of(db, served.id)
+    assert (kept.state, kept.is_time_accurate, kept.finished_at) == (state, True, None)
+    with db.read() as session:
+        assert session.get(Counter, counters[0].id).current_ticket_id == served.id
+    clock.advance(60)
+    done = act(ops.finish, counters[0].id)
+    assert (done.id, done.state, done.is_time_accurate) == (served.id, "done", True)
+    assert done.finished_at == clock()
+
+
+def test_no_office_is_stale_while_its_only_old_ticket_is_served_since_midnight(
+    db, office, issue, act, counters, clock
+):
+    clock.moment = LAST_SECOND
+    issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(6)
+    act(ops.start_service, counters[0].id)
+    with db.read() as session:
+        assert ops.offices_with_stale_tickets(session, clock()) == []
+    clock.advance(timedelta(days=1).total_seconds())
+    with db.read() as session:
+        assert ops.offices_with_stale_tickets(session, clock()) == [office.id]
+
+
+def test_close_day_finishes_a_ticket_last_called_before_midnight(
+    db, office, issue, act, counters, clock
+):
+    """Nothing happened to it since 23:59:59: the day's close ends it."""
+    clock.moment = LAST_SECOND
+    ticket = issue()
+    act(ops.call_next, counters[0].id)
+    clock.advance(31)
+    assert db.write(lambda s: ops.close_day(s, office.id, clock(), Actor.system())) == 1
+    closed = state_of(db, ticket.id)
+    assert (closed.state, closed.is_time_accurate, closed.finished_at) == ("done", False, clock())
+    with db.read() as session:
+        assert session.get(Counter, counters[0].id).current_ticket_id is None

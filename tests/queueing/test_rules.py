@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -33,6 +33,37 @@ def test_number_for_sequence_stops_at_end_without_wrap():
     assert rules.number_for_sequence(4, 1, 3, False) is None
 
 
+def test_number_for_sequence_after_the_first_round_passes_over_numbers_in_use():
+    # 1..5, sixth ticket: 1 and 2 are still held, 3 is free.
+    assert rules.number_for_sequence(6, 1, 5, True, previous=5, in_use={1, 2, 5}) == 3
+
+
+def test_number_for_sequence_after_the_first_round_goes_on_from_the_previous_number():
+    # Wrapped tickets were given 3 and then 4; 1 and 2 came free meanwhile,
+    # but 5 has waited longest for its turn.
+    assert rules.number_for_sequence(8, 1, 5, True, previous=4, in_use={4}) == 5
+    assert rules.number_for_sequence(9, 1, 5, True, previous=5, in_use={4, 5}) == 1
+
+
+def test_number_for_sequence_is_none_when_every_number_is_in_use():
+    assert rules.number_for_sequence(6, 1, 3, True, previous=3, in_use={1, 2, 3}) is None
+
+
+def test_number_for_sequence_in_the_first_round_follows_the_sequence():
+    assert rules.number_for_sequence(2, 1, 3, True, previous=1, in_use={2}) == 2
+
+
+def test_numbering_closed_reason_when_every_wrapped_number_is_in_use():
+    assert rules.numbering_closed_reason(3, None, 1, 3, True, {1, 2, 3}) == "numbers_exhausted"
+    assert rules.numbering_closed_reason(3, None, 1, 3, True, {1, 3}) is None
+
+
+def test_is_past_first_round_from_the_number_after_the_range():
+    assert rules.is_past_first_round(999, 1, 999) is False
+    assert rules.is_past_first_round(1000, 1, 999) is True
+    assert rules.is_past_first_round(999, 1001, 1999) is False
+
+
 def test_ticket_code_pads_to_range_width():
     assert rules.ticket_code("A", 12, 999) == "A012"
     assert rules.ticket_code("", 1025, 1999) == "1025"
@@ -44,6 +75,11 @@ def test_service_day_is_local_date():
     late = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)
     assert rules.service_day(late, "Asia/Ho_Chi_Minh").isoformat() == "2026-11-23"
     assert rules.service_day(late, "UTC").isoformat() == "2026-11-22"
+
+
+def test_day_started_at_is_local_midnight():
+    started_at = rules.day_started_at(date(2026, 11, 24), "Asia/Ho_Chi_Minh")
+    assert started_at == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
 
 HOURS = {str(day): [["07:30", "11:30"], ["13:30", "17:00"]] for day in range(5)}
