@@ -29,7 +29,7 @@ from queueing.queries import (
     service_payload,
     ticket_payload,
 )
-from web import printing_jobs
+from web import payloads, printing_jobs
 from web.access import (
     check_office,
     current_principal,
@@ -47,17 +47,11 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_IDEMPOTENCY_KEY = 200
 #: The longest report range, in days (a few years of history).
-MAX_REPORT_DAYS = 366 * 5
 
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object; an empty body counts as ``{}``."""
-    if not request.get_data(cache=True):
-        return {}
-    body = request.get_json(silent=True, force=True)
-    if not isinstance(body, dict):
-        raise Malformed("the body must be a JSON object", "malformed_json")
-    return body
+    return payloads.json_object(request.get_data(cache=True))
 
 
 def office_param(body: dict[str, Any] | None = None) -> str | None:
@@ -368,15 +362,9 @@ def report_range(office: Office) -> tuple[date, date]:
         if raw is None or raw == "":
             values.append(today)
             continue
-        try:
-            values.append(date.fromisoformat(raw))
-        except ValueError:
-            raise Malformed(f"{name} must be a date as YYYY-MM-DD", "invalid_date") from None
+        values.append(reports.report_day(name, raw))
     date_from, date_to = values
-    if date_from > date_to:
-        raise Invalid("from must not be after to", "invalid_range")
-    if (date_to - date_from).days > MAX_REPORT_DAYS:
-        raise Invalid(f"a report covers {MAX_REPORT_DAYS} days at most", "invalid_range")
+    reports.check_report_range(date_from, date_to)
     return date_from, date_to
 
 

@@ -19,11 +19,17 @@ from queueing import operations
 from queueing.errors import Malformed, NotAllowed, NotAuthenticated, NotFound, QueueError
 from queueing.models import Counter
 from queueing.queries import queue_state
-from web.access import Principal, check_office, principal_for_token, resolve_office
+from web.access import (
+    Principal,
+    check_office,
+    principal_for_token,
+    resolve_office,
+    still_allowed,
+)
 from web.actions import run_counter_action, run_ticket_action
 from web.context import database, now, status_url, write
 from web.extensions import socketio
-from web.sockets import acked, refuse
+from web.sockets import MAX_ID, acked, refuse
 
 #: Where the connection's principal is kept in its Socket.IO session.
 PRINCIPAL_KEY = "luot_counter_principal"
@@ -72,17 +78,26 @@ def on_connect(auth: Any = None) -> None:
 
 
 def _principal() -> Principal:
+    """Who sends this command, checked again on every command: a token
+    revoked or a user deactivated since the connection opened acts no more."""
     stored = session.get(PRINCIPAL_KEY)
     if not stored:
         raise NotAuthenticated("connect again and log in", "unauthorized")
-    return Principal(**stored)
+    principal = still_allowed(Principal(**stored))
+    if not principal.allows("clerk"):
+        raise NotAllowed("this needs the clerk role", "forbidden")
+    return principal
 
 
 def _counter_id(data: Any) -> int:
     if not isinstance(data, dict):
         raise Malformed("send an object with the counter's id", "malformed_request")
     counter_id = data.get("counter")
-    if isinstance(counter_id, bool) or not isinstance(counter_id, int) or counter_id < 1:
+    if (
+        isinstance(counter_id, bool)
+        or not isinstance(counter_id, int)
+        or not 1 <= counter_id <= MAX_ID
+    ):
         raise Malformed("counter must be a counter id", "invalid_field")
     chosen = session.get(CHOSEN_COUNTER_KEY)
     if session.get(PRINCIPAL_KEY, {}).get("kind") == "user" and chosen not in (None, counter_id):
@@ -199,7 +214,11 @@ def _ticket_act(action: str, data: Any) -> dict[str, Any]:
         principal = _principal()
         _counter_id(data)
         ticket_id = data.get("ticket")
-        if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
+        if (
+            isinstance(ticket_id, bool)
+            or not isinstance(ticket_id, int)
+            or not 1 <= ticket_id <= MAX_ID
+        ):
             raise Malformed("ticket must be a ticket id", "invalid_field")
         return run_ticket_action(action, ticket_id, principal)
 

@@ -25,7 +25,7 @@ from werkzeug.routing import BuildError
 
 from queueing import board as live_board
 from queueing import reports
-from queueing.errors import Invalid, Malformed, NotFound
+from queueing.errors import Malformed, NotFound
 from queueing.models import (
     CHANNELS,
     PRIORITY_CATEGORIES,
@@ -45,8 +45,6 @@ from .access import chosen_office, json_view, offices_for, page, principal
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
-#: The longest report range, in days, as the API allows.
-MAX_REPORT_DAYS = 366 * 5
 #: Days a report covers when the page is opened without dates.
 DEFAULT_REPORT_DAYS = 7
 #: Seconds between the board's own refreshes, so that waits grow on screen.
@@ -171,10 +169,7 @@ def _date_arg(name: str, default: date) -> date:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Malformed(f"{name} must be a date as YYYY-MM-DD", "invalid_date") from None
+    return reports.report_day(name, raw)
 
 
 def _ints(name: str) -> tuple[int, ...]:
@@ -182,7 +177,7 @@ def _ints(name: str) -> tuple[int, ...]:
     for raw in request.args.getlist(name):
         if raw == "":
             continue
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
             raise Malformed(f"{name} must be ids", "invalid_field")
         values.append(int(raw))
     return tuple(values)
@@ -197,10 +192,7 @@ def report_query(office: Office) -> tuple[date, date, reports.ReportFilter]:
     today = service_day(now(), office.timezone)
     date_to = _date_arg("to", today)
     date_from = _date_arg("from", date_to - timedelta(days=DEFAULT_REPORT_DAYS - 1))
-    if date_from > date_to:
-        raise Invalid("from must not be after to", "invalid_range")
-    if (date_to - date_from).days > MAX_REPORT_DAYS:
-        raise Invalid(f"a report covers {MAX_REPORT_DAYS} days at most", "invalid_range")
+    reports.check_report_range(date_from, date_to)
     filters = reports.ReportFilter(
         services=_texts("service"),
         counters=_ints("counter"),

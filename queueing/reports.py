@@ -29,7 +29,7 @@ from sqlalchemy import BigInteger, Integer, String, and_, case, cast, extract, f
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from .errors import Invalid
+from .errors import Invalid, Malformed
 from .models import (
     CANCELLED,
     CHANNELS,
@@ -100,6 +100,33 @@ class ReportFilter:
 
 
 NO_FILTER = ReportFilter()
+
+#: The longest report range, in days.
+MAX_REPORT_DAYS = 366 * 5
+#: Days a report may name: the service days any office can have had or plan.
+FIRST_REPORT_DAY = date(2000, 1, 1)
+LAST_REPORT_DAY = date(2099, 12, 31)
+
+
+def report_day(name: str, raw: str) -> date:
+    """A report's ``from`` or ``to`` as a day; 400 when it is no date, 422
+    when it lies outside the days any office can have."""
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise Malformed(f"{name} must be a date as YYYY-MM-DD", "invalid_date") from None
+    if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
+        raise Invalid(
+            f"{name} must be from {FIRST_REPORT_DAY} to {LAST_REPORT_DAY}", "invalid_date"
+        )
+    return day
+
+
+def check_report_range(date_from: date, date_to: date) -> None:
+    if date_from > date_to:
+        raise Invalid("from must not be after to", "invalid_range")
+    if (date_to - date_from).days > MAX_REPORT_DAYS:
+        raise Invalid(f"a report covers {MAX_REPORT_DAYS} days at most", "invalid_range")
 
 
 def _filter_conditions(

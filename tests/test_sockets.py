@@ -51,11 +51,34 @@ def test_limited_display_hears_only_its_counters(app, client, auth):
     assert [c["counter"]["number"] for c in calls] == [1]
 
 
-def test_display_with_bad_counters_is_refused(app, client):
+@pytest.mark.parametrize(
+    "counters",
+    ["all", [99], [1, 99], list(range(1, 120_001)), [True], [1.5]],
+    ids=["text", "unknown", "one-unknown", "huge", "bool", "float"],
+)
+def test_display_with_bad_counters_is_refused(app, client, counters):
     refused = socketio.test_client(
-        app, namespace="/display", auth={"counters": "all"}, flask_test_client=client
+        app, namespace="/display", auth={"counters": counters}, flask_test_client=client
     )
     assert not refused.is_connected("/display")
+
+
+@pytest.mark.parametrize("query", ["²", "1,²", "٣", "1,99", ",".join(["1"] * 201)])
+def test_display_with_bad_counters_in_its_address_is_refused(app, client, query):
+    refused = socketio.test_client(
+        app,
+        namespace="/display",
+        query_string=f"counters={query}",
+        flask_test_client=client,
+    )
+    assert not refused.is_connected("/display")
+
+
+def test_display_limited_to_known_counters_connects(app, client):
+    display = socketio.test_client(
+        app, namespace="/display", auth={"counters": [1, 3]}, flask_test_client=client
+    )
+    assert display.is_connected("/display")
 
 
 def test_counter_connection_without_login_is_refused(app, client):
@@ -291,3 +314,42 @@ def test_manager_board_needs_a_manager_and_hears_changes(app, client, make_token
     client.post("/api/v1/tickets", json={"service": "KD"})
     (changed,) = received(board, "queue_changed", "/manager")
     assert changed["services"][2]["waiting"] == 1
+
+
+def test_a_token_revoked_while_connected_acts_no_more(app, client, app_db, clock):
+    from queueing import accounts
+
+    row, token = app_db.write(lambda s: accounts.create_token(s, "keypad", "clerk", clock()))
+    keypad = socketio.test_client(
+        app, namespace="/counter", auth={"token": token}, flask_test_client=client
+    )
+    assert keypad.is_connected("/counter")
+    client.post("/api/v1/tickets", json={"service": "DD"})
+    app_db.write(lambda s: accounts.revoke_token(s, row.id, clock()))
+
+    refused = keypad.emit("call_next", {"counter": 3}, namespace="/counter", callback=True)
+
+    assert refused == {
+        "ok": False,
+        "error": {"code": "bad_token", "message": "the token was revoked"},
+    }
+    counters = client.get("/api/v1/counters").get_json()["counters"]
+    assert counters[2]["current_ticket"] is None
+
+
+@pytest.mark.parametrize(
+    ("event", "payload"),
+    [
+        ("call_next", {"counter": 2**70}),
+        ("call", {"counter": 1, "ticket": 2**70}),
+        ("return", {"counter": 1, "ticket": 2**64}),
+        ("transfer", {"counter": 1, "target_counter": 2**66}),
+        ("finish", {"counter": 1, "outcome": "x" * 10_000}),
+        ("call_next", [1, 2, 3]),
+        ("keep_counter", {"counter": -(2**70)}),
+    ],
+)
+def test_every_terminal_command_is_acked_whatever_it_is_sent(terminal, event, payload):
+    ack = terminal.emit(event, payload, namespace="/counter", callback=True)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] in {"malformed_request", "invalid_field"}

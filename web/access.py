@@ -13,7 +13,7 @@ from wtforms import ValidationError
 
 from queueing import accounts
 from queueing.errors import Invalid, NotAllowed, NotAuthenticated, NotFound
-from queueing.models import Office, User
+from queueing.models import ApiToken, Office, User
 from queueing.operations import Actor
 
 from .context import database
@@ -99,6 +99,22 @@ def _bearer(header: str) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("use 'Authorization: Bearer TOKEN'", "bad_authorization")
     return token.strip()
+
+
+def still_allowed(principal: Principal) -> Principal:
+    """The principal as it stands now: a connection opened earlier keeps
+    no right its token or user has lost since (revoked, deactivated, or a
+    role or office changed). Raises ``bad_token`` when it is gone."""
+    with database().read() as session:
+        if principal.kind == "token":
+            row = session.get(ApiToken, principal.id)
+            if row is None or row.revoked_at is not None:
+                raise NotAuthenticated("the token was revoked", "bad_token")
+            return Principal("token", row.id, row.role, row.office_id, row.name)
+        user = session.get(User, principal.id)
+        if user is None or not user.is_active:
+            raise NotAuthenticated("this account is no longer active", "bad_token")
+        return Principal("user", user.id, user.role, user.office_id, principal.name)
 
 
 def principal_for_token(token: str) -> Principal:

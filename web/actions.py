@@ -40,7 +40,7 @@ def optional_id(body: Body, field: str) -> int | None:
     value = body.get(field)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**63:
         raise Malformed(f"{field} must be a positive whole number", "invalid_field")
     return value
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from queueing.database import DatabaseBusy
 from queueing.errors import QueueError
+from web import payloads
 
 HTTP_CODES = {
     400: "malformed_request",
@@ -56,6 +57,12 @@ def error_response(status: int, code: str, message: str) -> tuple[Any, int]:
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_unstorable_text() -> None:
+        # Before any view (or CSRF check) reads the request: a NUL or a lone
+        # surrogate would otherwise reach the database and fail there.
+        payloads.check_request_text(request)
+
     @app.errorhandler(QueueError)
     def on_queue_error(error: QueueError) -> tuple[Any, int]:
         return error_response(error.status, error.code, error.message)

@@ -3,11 +3,14 @@ WebSocket handshake every client goes through."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from queueing.database import DatabaseBusy
 from queueing.errors import QueueError
+
+log = logging.getLogger("luot.sockets")
 
 
 class WithoutWebSocketCompression:
@@ -36,11 +39,23 @@ def refuse(error: QueueError) -> ConnectionRefusedError:
     return ConnectionRefusedError(error.as_dict())
 
 
+#: Larger than any id a database keeps.
+MAX_ID = 2**63 - 1
+
+
 def acked(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run an event's work; answer ``{"ok": true, ...}`` or the error."""
+    """Run an event's work; answer ``{"ok": true, ...}`` or the error. Every
+    command is answered, whatever it was sent: a terminal waiting for an
+    ack that never comes would hang its clerk."""
     try:
         return {"ok": True, **work()}
     except QueueError as error:
         return {"ok": False, "error": error.as_dict()}
     except DatabaseBusy as error:
         return {"ok": False, "error": {"code": "database_busy", "message": str(error)}}
+    except Exception:
+        log.exception("a Socket.IO command failed")
+        return {
+            "ok": False,
+            "error": {"code": "internal_error", "message": "something went wrong; nothing changed"},
+        }

@@ -256,3 +256,17 @@ def test_taking_a_held_counter_asks_first_then_tells_the_other_terminal(
     assert (refused["ok"], refused["error"]["code"]) == (False, "counter_taken")
     beat = act(terminal, "keep_counter")
     assert (beat["ok"], beat["error"]["code"]) == (False, "counter_taken")
+
+
+def test_a_clerk_deactivated_while_connected_acts_no_more(app_db, client, terminal):
+    from queueing.models import User
+
+    issue(client)
+
+    def deactivate(session):
+        session.query(User).filter_by(username="lan").one().is_active = False
+
+    app_db.write(deactivate)
+    refused = act(terminal, "call_next")
+    assert (refused["ok"], refused["error"]["code"]) == (False, "bad_token")
+    assert counter_state(client, 1)["current_ticket"] is None

@@ -211,3 +211,11 @@ def test_the_page_says_how_service_times_were_measured(client, auth, login, serv
         "(kết thúc mà chưa bấm Bắt đầu), 0 lượt không tính được (kết thúc mà chưa bấm "
         "Bắt đầu, đơn vị chỉ tính từ lúc bấm Bắt đầu)."
     )
+
+
+@pytest.mark.parametrize("counter", ["%C2%B2", "99999999999999999999999", "-1"])
+def test_report_filters_that_are_no_ids_are_400(client, login, counter):
+    login("manager")
+    response = client.get(f"/manager/reports.json?counter={counter}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_field"
