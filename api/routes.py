@@ -11,10 +11,11 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask import session as browser_session
 from sqlalchemy.orm import Session
 
 from queueing import operations, reports
-from queueing.errors import Invalid, Malformed, NotFound
+from queueing.errors import Invalid, Malformed, NotAllowed, NotFound
 from queueing.models import PRIORITY_NONE, Office, Ticket
 from queueing.operations import Actor
 from queueing.queries import (
@@ -31,7 +32,9 @@ from queueing.queries import (
 )
 from web import payloads, printing_jobs
 from web.access import (
+    CHOSEN_COUNTER_KEY,
     check_office,
+    check_session_change,
     current_principal,
     registered_kiosk_id,
     require,
@@ -105,6 +108,7 @@ def _exempt_from_issue_limit() -> bool:
 @limiter.limit(_issue_rate_limit, exempt_when=_exempt_from_issue_limit)
 def issue_ticket() -> tuple[Response, int]:
     principal = current_principal()
+    check_session_change(principal)
     body = json_body()
     service_code = body.get("service")
     if not isinstance(service_code, str) or not service_code:
@@ -200,6 +204,10 @@ def list_counters() -> Response:
 
 def _counter_action(action: str, counter_id: int, body: dict[str, Any]) -> Response:
     principal = require("clerk")
+    chosen = browser_session.get(CHOSEN_COUNTER_KEY)
+    if principal.kind == "user" and chosen not in (None, counter_id):
+        # A terminal works its own counter, over REST as over Socket.IO.
+        raise NotAllowed("this terminal works another counter", "other_counter")
     return jsonify(run_counter_action(action, counter_id, body, principal))
 
 

@@ -38,12 +38,11 @@ from queueing import accounts, clerks, operations
 from queueing.errors import NotAllowed, NotAuthenticated, NotFound
 from queueing.models import Counter, Office, Service, User
 from queueing.queries import active_services, counters_of, iso
-from web.access import LoginUser, Principal, check_office, require
+from web.access import CHOSEN_COUNTER_KEY, LoginUser, Principal, check_office, require
 from web.context import database, now, write
 from web.extensions import limiter
 
 from .forms import ChooseCounterForm, LoginForm, LogoutForm
-from .sockets import CHOSEN_COUNTER_KEY
 
 bp = Blueprint("counter", __name__)
 

@@ -20,6 +20,7 @@ from queueing.errors import Malformed, NotAllowed, NotAuthenticated, NotFound, Q
 from queueing.models import Counter
 from queueing.queries import queue_state
 from web.access import (
+    CHOSEN_COUNTER_KEY,
     Principal,
     check_office,
     principal_for_token,
@@ -33,8 +34,6 @@ from web.sockets import MAX_ID, acked, refuse
 
 #: Where the connection's principal is kept in its Socket.IO session.
 PRINCIPAL_KEY = "luot_counter_principal"
-#: The counter a logged-in clerk chose on the terminal (set at login).
-CHOSEN_COUNTER_KEY = "counter_id"
 
 
 def _connecting_principal(auth: Any) -> Principal:

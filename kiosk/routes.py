@@ -13,6 +13,7 @@ from typing import Any
 import qrcode
 from flask import Blueprint, Response, render_template, request, session, url_for
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 from werkzeug.wrappers import Response as BaseResponse
@@ -115,6 +116,9 @@ def _kiosk_page(kiosk_id: int | None) -> str:
             "kiosk": kiosk_id,
             "service_day": rules.service_day(at, office.timezone).isoformat(),
             "issue_url": url_for("api.issue_ticket"),
+            # Sent with every tap: anonymous kiosks need none, but a browser
+            # signed in as staff issues with its session, which needs it.
+            "csrf_token": generate_csrf(),
             "ticket_url": url_for("kiosk.ticket_page", access_token="-").removesuffix("-"),
             "home_url": language_url(DEFAULT_LANGUAGE),
             "idle_seconds": IDLE_SECONDS,

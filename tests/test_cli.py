@@ -62,3 +62,45 @@ def test_close_day_closes_yesterdays_tickets(runner, client, app_db, clock):
     with app_db.read() as session:
         ticket = session.scalar(select(Ticket))
         assert (ticket.state, ticket.is_time_accurate) == ("cancelled", False)
+
+
+def events_of(app_db, kind):
+    from queueing.models import Event
+
+    with app_db.read() as session:
+        return list(session.scalars(select(Event).where(Event.kind == kind)))
+
+
+def test_create_user_goes_through_the_admin_screens_use_case(runner, app_db):
+    result = runner.invoke(
+        args=["create-user", "lan", "--role", "clerk"], input="mat-khau-dai\nmat-khau-dai\n"
+    )
+    assert result.exit_code == 0, result.output
+    with app_db.read() as session:
+        user = session.scalar(select(User).where(User.username == "lan"))
+        demo = session.scalar(select(Office).where(Office.code == "DEMO"))
+        # A clerk of the installation's only office, not of every office.
+        assert (user.role, user.office_id) == ("clerk", demo.id)
+    (created,) = events_of(app_db, "user_created")
+    assert (created.actor, created.office_id, created.data["username"]) == ("cli", demo.id, "lan")
+
+
+def test_a_clerk_needs_an_office_where_there_are_several(runner, app_db, clock):
+    app_db.write(lambda s: s.add(Office(code="HUE", name="Huế", created_at=clock())))
+    result = runner.invoke(
+        args=["create-user", "lan", "--role", "clerk"], input="mat-khau-dai\nmat-khau-dai\n"
+    )
+    assert result.exit_code != 0
+    assert "give --office" in result.output
+    with app_db.read() as session:
+        assert session.scalar(select(User).where(User.username == "lan")) is None
+    token = runner.invoke(args=["create-api-token", "keypad", "--role", "clerk"])
+    assert token.exit_code != 0
+    assert events_of(app_db, "token_created") == []
+
+
+def test_create_api_token_is_logged_like_the_admin_screens(runner, app_db):
+    result = runner.invoke(args=["create-api-token", "keypad", "--role", "clerk"])
+    assert result.exit_code == 0, result.output
+    (created,) = events_of(app_db, "token_created")
+    assert (created.actor, created.data["name"], created.data["role"]) == ("cli", "keypad", "clerk")

@@ -101,6 +101,11 @@ def _bearer(header: str) -> str:
     return token.strip()
 
 
+#: The counter a logged-in clerk chose on the terminal (kept in the browser
+#: session): that terminal acts at that counter only, over REST and Socket.IO.
+CHOSEN_COUNTER_KEY = "counter_id"
+
+
 def still_allowed(principal: Principal) -> Principal:
     """The principal as it stands now: a connection opened earlier keeps
     no right its token or user has lost since (revoked, deactivated, or a
@@ -131,14 +136,21 @@ def require(role: str) -> Principal:
         raise NotAuthenticated("log in or send a token", "unauthorized")
     if not principal.allows(role):
         raise NotAllowed(f"this needs the {role} role", "forbidden")
-    if principal.kind == "user" and request.method not in ("GET", "HEAD", "OPTIONS"):
-        # A logged-in browser's cookie goes with any site's request: a change
-        # made with it needs the page's CSRF token as well.
-        try:
-            validate_csrf(request.headers.get("X-CSRFToken"))
-        except ValidationError:
-            raise NotAllowed("the page's CSRF token is missing or stale", "csrf_failed") from None
+    check_session_change(principal)
     return principal
+
+
+def check_session_change(principal: Principal | None) -> None:
+    """A logged-in browser's cookie goes with any site's request: a change
+    made with it needs the page's CSRF token as well."""
+    if principal is None or principal.kind != "user":
+        return
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except ValidationError:
+        raise NotAllowed("the page's CSRF token is missing or stale", "csrf_failed") from None
 
 
 #: Enough offices to tell whether there is exactly one.

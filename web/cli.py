@@ -9,24 +9,43 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queueing import accounts, operations
+from queueing import accounts, operations, settings
 from queueing.demo import seed_demo
 from queueing.errors import QueueError
-from queueing.models import ROLES, Office
+from queueing.models import ROLE_ADMIN, ROLES, Office
 from queueing.operations import Actor
 
 from .context import database
 from .context import now as current_time
 from .jobs import in_each_office
 
+#: Who acts in the audit log when an administrator runs a command.
+CLI = Actor("cli")
 
-def _office_id(session: Session, code: str | None) -> int | None:
-    if code is None:
+
+def _office_id(session: Session, code: str | None, role: str) -> int | None:
+    """The office named, or for a clerk or manager the installation's only
+    office; an administrator without --office belongs to every office."""
+    if code is not None:
+        office = session.scalar(select(Office).where(Office.code == code))
+        if office is None:
+            raise click.ClickException(f"no office with code {code!r}")
+        return int(office.id)
+    if role == ROLE_ADMIN:
         return None
-    office = session.scalar(select(Office).where(Office.code == code))
-    if office is None:
-        raise click.ClickException(f"no office with code {code!r}")
-    return int(office.id)
+    offices = list(session.scalars(select(Office.id).limit(2)))
+    if len(offices) != 1:
+        raise click.ClickException("a clerk or a manager belongs to an office: give --office")
+    return int(offices[0])
+
+
+def _audit_office(session: Session, office_id: int | None) -> int | None:
+    """The office whose log records the change: the one named, else the
+    first; None before any office exists."""
+    if office_id is not None:
+        return office_id
+    first = session.scalar(select(Office.id).order_by(Office.id).limit(1))
+    return int(first) if first is not None else None
 
 
 def register(app: Flask) -> None:
@@ -35,24 +54,42 @@ def register(app: Flask) -> None:
     @app.cli.command("create-api-token")
     @click.argument("name")
     @click.option("--role", type=click.Choice(ROLES), required=True)
-    @click.option("--office", "office_code", default=None, help="Office code (default: all).")
+    @click.option(
+        "--office",
+        "office_code",
+        default=None,
+        help="Office code (default: all offices for an admin, else the only office).",
+    )
     def create_api_token(name: str, role: str, office_code: str | None) -> None:
         """Create an API token; the token is the last line printed."""
         now = datetime.now(UTC)
 
         def work(session: Session) -> str:
-            office_id = _office_id(session, office_code)
-            _row, token = accounts.create_token(session, name, role, now, office_id=office_id)
+            office_id = _office_id(session, office_code, role)
+            audit = _audit_office(session, office_id)
+            if audit is None:
+                _row, token = accounts.create_token(session, name, role, now, office_id=office_id)
+            else:
+                # The same use case as the admin screens, with its audit event.
+                _row, token = settings.create_token(session, audit, name, role, office_id, now, CLI)
             return token
 
-        token = database().write(work)
+        try:
+            token = database().write(work)
+        except QueueError as error:
+            raise click.ClickException(error.message) from error
         click.echo(f"Token {name!r} with role {role} created. It is shown only once:")
         click.echo(token)
 
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(ROLES), required=True)
-    @click.option("--office", "office_code", default=None, help="Office code (default: all).")
+    @click.option(
+        "--office",
+        "office_code",
+        default=None,
+        help="Office code (default: all offices for an admin, else the only office).",
+    )
     @click.option("--name", "display_name", default="", help="Name shown on screens.")
     @click.password_option()
     def create_user(
@@ -62,16 +99,21 @@ def register(app: Flask) -> None:
         now = datetime.now(UTC)
 
         def work(session: Session) -> None:
-            office_id = _office_id(session, office_code)
-            accounts.create_user(
-                session,
-                username,
-                password,
-                role,
-                now,
-                office_id=office_id,
-                display_name=display_name,
-            )
+            office_id = _office_id(session, office_code, role)
+            audit = _audit_office(session, office_id)
+            fields = {
+                "username": username,
+                "password": password,
+                "role": role,
+                "office_id": office_id,
+                "display_name": display_name,
+            }
+            if audit is None:
+                # The installation's first administrator, before any office.
+                accounts.create_user(session, username, password, role, now, office_id=None)
+            else:
+                # The same use case as the admin screens, with its audit event.
+                settings.create_user(session, audit, fields, now, CLI)
 
         try:
             database().write(work)

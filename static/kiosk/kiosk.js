@@ -179,7 +179,12 @@
     const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
     return fetch(data.issue_url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": key },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "Idempotency-Key": key,
+        "X-CSRFToken": data.csrf_token,
+      },
       body: JSON.stringify(body),
       signal: controller.signal,
     }).finally(() => clearTimeout(timer));

@@ -33,7 +33,9 @@ def counter_state(client, number):
 
 
 def issue(client, service="HT"):
-    return client.post("/api/v1/tickets", json={"service": service}).get_json()
+    """A citizen takes a ticket (at the kiosk: not the clerk's browser)."""
+    kiosk = client.application.test_client()
+    return kiosk.post("/api/v1/tickets", json={"service": service}).get_json()
 
 
 def test_logged_in_terminal_gets_the_queue_state(terminal):
@@ -270,3 +272,27 @@ def test_a_clerk_deactivated_while_connected_acts_no_more(app_db, client, termin
     refused = act(terminal, "call_next")
     assert (refused["ok"], refused["error"]["code"]) == (False, "bad_token")
     assert counter_state(client, 1)["current_ticket"] is None
+
+
+def test_the_terminal_acts_at_its_own_counter_over_rest_too(client, terminal):
+    """Lan's terminal works counter 1: the REST API refuses her session at
+    counter 2 as the socket does, and acts at counter 1."""
+    issue(client)
+    token = csrf_token(client.get("/counter").get_data(as_text=True))
+    headers = {"X-CSRFToken": token}
+    refused = client.post("/api/v1/counters/2/call-next", headers=headers)
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (403, "other_counter")
+    assert counter_state(client, 2)["current_ticket"] is None
+    mine = client.post("/api/v1/counters/1/call-next", headers=headers)
+    assert mine.status_code == 200
+    assert mine.get_json()["ticket"]["code"] == "A001"
+
+
+def test_a_signed_in_browser_issues_over_the_api_only_with_its_csrf_token(client, terminal):
+    refused = client.post("/api/v1/tickets", json={"service": "HT"})
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (403, "csrf_failed")
+    assert counter_state(client, 1)["current_ticket"] is None
+    assert client.get("/api/v1/services").get_json()["services"][0]["waiting"] == 0
+    token = csrf_token(client.get("/counter").get_data(as_text=True))
+    issued = client.post("/api/v1/tickets", json={"service": "HT"}, headers={"X-CSRFToken": token})
+    assert issued.status_code == 201
