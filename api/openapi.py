@@ -621,6 +621,19 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _with_text_errors(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation may answer 422 ``invalid_text`` (a NUL or a lone
+    surrogate anywhere in the request is refused before it runs), and every
+    one with a body 400 (not JSON, or nested too deep): web/payloads.py."""
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["responses"].setdefault("422", _errors(422)["422"])
+            if "requestBody" in operation:
+                # Malformed or too deeply nested JSON.
+                operation["responses"].setdefault("400", _errors(400)["400"])
+    return paths
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -634,7 +647,7 @@ def document() -> dict[str, Any]:
             ),
         },
         "servers": [{"url": "/"}],
-        "paths": _paths(),
+        "paths": _with_text_errors(_paths()),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {
