@@ -15,7 +15,7 @@ from flask import session as browser_session
 from sqlalchemy.orm import Session
 
 from queueing import operations, reports
-from queueing.errors import Invalid, Malformed, NotAllowed, NotFound
+from queueing.errors import Invalid, Malformed, NotAllowed, NotFound, QueueError
 from queueing.models import PRIORITY_NONE, Office, Ticket
 from queueing.operations import Actor
 from queueing.queries import (
@@ -100,8 +100,11 @@ def _exempt_from_issue_limit() -> bool:
     registered = registered_kiosk_id()
     if registered is None:
         return False
-    body = request.get_json(silent=True, force=True)
-    return isinstance(body, dict) and body.get("kiosk") == registered
+    try:
+        body = json_body()
+    except QueueError:
+        return False  # the view refuses the body itself
+    return body.get("kiosk") == registered
 
 
 @bp.post("/tickets")

@@ -51,3 +51,13 @@ def test_create_kiosk_key_command_prints_the_address(runner, client):
     address = result.output.strip().splitlines()[-1]
     assert address.startswith("http://luot.test/kiosk/1?key=")
     assert client.get(address.removeprefix("http://luot.test")).status_code == 200
+
+
+def test_a_registered_kiosk_sending_deep_json_gets_400_not_a_crash(limited, client, app_db):
+    key = app_db.write(lambda session: accounts.create_kiosk_key(session, 1))
+    assert client.get(f"/kiosk/1?key={key}").status_code == 200
+    response = client.post(
+        "/api/v1/tickets", data="[" * 30_000 + "]" * 30_000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "malformed_json"
