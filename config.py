@@ -85,6 +85,9 @@ def from_environment(*, demo_default: bool) -> dict[str, Any]:
         "LUOT_LIVE_COALESCE_SECONDS": _float("LUOT_LIVE_COALESCE_SECONDS", 0.1),
         # Seconds between checks for a day to close (local midnight).
         "LUOT_DAY_CLOSE_INTERVAL": _float("LUOT_DAY_CLOSE_INTERVAL", 60.0),
+        # Seconds an anonymous issue past the limit waits for its 429, so a
+        # flood that retries at once slows itself instead of the clerks.
+        "LUOT_FLOOD_DELAY_SECONDS": _float("LUOT_FLOOD_DELAY_SECONDS", 1.0),
         # Largest request body accepted, in bytes.
         "MAX_CONTENT_LENGTH": _int("LUOT_MAX_BODY_BYTES", 64 * 1024),
         "DEBUG": _flag("LUOT_DEBUG", False),

@@ -30,6 +30,8 @@ from typing import Any
 
 import click
 from flask import Flask, redirect, url_for
+from itsdangerous import BadSignature
+from werkzeug.http import parse_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
@@ -37,6 +39,8 @@ from werkzeug.wrappers import Response
 import config
 from queueing.database import Database
 from queueing.schema import ensure_schema
+from web.access import REGISTERED_KIOSK_KEY
+from web.flood_guard import IssueFloodGuard
 
 log = logging.getLogger("luot")
 
@@ -69,6 +73,21 @@ class DatabaseIdConverter(IntegerConverter):
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def is_registered_kiosk(app: Flask, environ: dict[str, Any]) -> bool:
+    """Whether the request's session (signed cookie) registered a kiosk."""
+    cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(app.config["SESSION_COOKIE_NAME"])
+    if not cookie:
+        return False
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    if serializer is None:
+        return False
+    try:
+        data = serializer.loads(cookie, max_age=int(app.permanent_session_lifetime.total_seconds()))
+    except BadSignature:
+        return False
+    return isinstance(data, dict) and REGISTERED_KIOSK_KEY in data
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -112,6 +131,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["luot.database"] = database
     ensure_schema(database, app.config.get("LUOT_SCHEMA", "migrate"))
 
+    issue_limit = str(app.config["LUOT_ISSUE_RATE_LIMIT"])
+    if issue_limit.lower() not in ("", "none"):
+        # Inside ProxyFix: the guard counts by the client's real address.
+        app.wsgi_app = IssueFloodGuard(  # type: ignore[method-assign]
+            app.wsgi_app,
+            issue_limit,
+            lambda environ: is_registered_kiosk(app, environ),
+            delay_s=float(app.config["LUOT_FLOOD_DELAY_SECONDS"]),
+        )
     if app.config["LUOT_PROXY_COUNT"]:
         count = app.config["LUOT_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
