@@ -496,3 +496,104 @@ def test_durations_are_exact_when_a_fraction_rounds_up_to_the_next_second(db, of
         [4_000_001],
         [174_999_700],
     )
+
+
+def test_a_large_history_matches_plain_python_in_every_table(db, office, counters, clock):
+    """20,000 legs over a week: every group of every table (the whole, by
+    service, counter, clerk, hour and day) holds more values than one of the
+    report's internal blocks (reports.RANK_BLOCK), so a rank found in the
+    wrong block shows here as a wrong median or p90."""
+    rng = random.Random(20_000)
+    legs_count = 20_000
+    first_day = date(2026, 11, 16)
+    with db.read() as session:
+        services = {s.id: s for s in session.query(Service).filter_by(office_id=office.id)}
+        targets = {sid: s.target_wait_minutes * 60_000_000 for sid, s in services.items()}
+    counter_ids = [c.id for c in counters]
+    clerk_ids = db.write(
+        lambda s: [
+            accounts.create_user(
+                s, f"clerk{n}", "password-123", "clerk", clock(), office_id=office.id
+            ).id
+            for n in range(3)
+        ]
+    )
+    assert legs_count / len(services) > reports.RANK_BLOCK
+
+    rows = []
+    for index in range(legs_count):
+        day = first_day + timedelta(days=index % 7)
+        opening = datetime.combine(day, datetime.min.time(), ZoneInfo(office.timezone))
+        issued = opening + timedelta(hours=7, microseconds=rng.randrange(10 * 3600 * 1_000_000))
+        called = issued + timedelta(microseconds=rng.randrange(40 * 60 * 1_000_000))
+        started = called + timedelta(microseconds=rng.randrange(90_000_000))
+        finished = started + timedelta(microseconds=rng.randrange(1, 1200 * 1_000_000))
+        rows.append(
+            {
+                "office_id": office.id,
+                "service_id": rng.choice(sorted(services)),
+                "service_day": day,
+                "sequence": index + 1,
+                "number": index + 1,
+                "code": f"L{index + 1}",
+                "state": "done",
+                "issued_at": issued,
+                "queued_at": issued,
+                "first_called_at": called,
+                "last_called_at": called,
+                "call_count": 1,
+                "started_at": started,
+                "finished_at": finished,
+                "counter_id": rng.choice(counter_ids),
+                "clerk_id": rng.choice(clerk_ids),
+                "service_timed_from": "start",
+            }
+        )
+
+    def build(session):
+        from sqlalchemy import insert
+
+        session.execute(insert(Ticket), rows)
+
+    db.write(build)
+    with db.read() as session:
+        report = reports.full_report(
+            session, session.get(Office, office.id), first_day, first_day + timedelta(days=6)
+        )
+
+    class Leg:
+        def __init__(self, row):
+            self.__dict__.update(row)
+
+    legs = [Leg(row) for row in rows]
+
+    def expected(group):
+        reference = _reference(group, targets)
+        return {
+            "legs": len(group),
+            "served": len(group),
+            "wait_s": reference["wait_s"],
+            "service_s": reference["service_s"],
+            "service_level": reference["service_level"],
+        }
+
+    def actual(row):
+        return {name: row[name] for name in ("legs", "served", "wait_s", "service_s")} | {
+            "service_level": row["service_level"]
+        }
+
+    assert actual(report) == expected(legs)
+    zone = ZoneInfo(office.timezone)
+    groupings = {
+        "by_service": ("service", lambda t: services[t.service_id].code),
+        "by_counter": ("counter", lambda t: t.counter_id),
+        "by_clerk": ("clerk", lambda t: t.clerk_id),
+        "by_hour": ("hour", lambda t: t.issued_at.astimezone(zone).hour),
+        "by_day": ("day", lambda t: t.service_day.isoformat()),
+    }
+    for table, (column, key_of) in groupings.items():
+        groups: dict = {}
+        for leg in legs:
+            groups.setdefault(key_of(leg), []).append(leg)
+        found = {row[column]: actual(row) for row in report[table]}
+        assert found == {key: expected(group) for key, group in groups.items()}, table
