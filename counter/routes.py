@@ -36,7 +36,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from queueing import accounts, clerks, operations
 from queueing.errors import NotAllowed, NotAuthenticated, NotFound
-from queueing.models import Counter, Office, Service, User
+from queueing.models import ROLE_ADMIN, ROLE_MANAGER, Counter, Office, Service, User
 from queueing.queries import active_services, counters_of, iso
 from web.access import CHOSEN_COUNTER_KEY, LoginUser, Principal, check_office, require
 from web.context import database, now, write
@@ -115,8 +115,9 @@ def login() -> str | BaseResponse:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
-        if _logged_in_principal() is not None:
-            return redirect(form.next.data or url_for("counter.terminal"))
+        principal = _logged_in_principal()
+        if principal is not None:
+            return redirect(form.next.data or _landing(principal.role))
     error = None
     if form.validate_on_submit():
         with database().read() as db_session:
@@ -125,11 +126,21 @@ def login() -> str | BaseResponse:
             login_user(LoginUser(user))
             # Another clerk's choice of counter does not carry over.
             session.pop(CHOSEN_COUNTER_KEY, None)
-            return redirect(safe_next(form.next.data) or url_for("counter.terminal"))
+            return redirect(safe_next(form.next.data) or _landing(user.role))
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
     elif request.method == "POST":
         error = _("Vui lòng nhập tên đăng nhập và mật khẩu.")
     return render_template("counter/login.html", form=form, error=error)
+
+
+def _landing(role: str) -> str:
+    """Where each role works: a clerk at a counter, a manager at the board,
+    an administrator in the admin screens."""
+    if role == ROLE_ADMIN:
+        return url_for("admin.home")
+    if role == ROLE_MANAGER:
+        return url_for("manager.board_page")
+    return url_for("counter.terminal")
 
 
 @bp.post("/logout")

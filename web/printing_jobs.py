@@ -29,6 +29,16 @@ def printer_for(kiosk_id: int | None) -> tuple[str, int]:
         return kiosk.printer_url or default, kiosk.paper_width_dots
 
 
+def has_printer(kiosk_id: int | None) -> bool:
+    """Whether the kiosk (or the office's default) has a printer at all:
+    ``none`` is a kiosk that only shows its tickets, not a fault."""
+    printer_url, _width = printer_for(kiosk_id)
+    try:
+        return printing.parse_printer_url(printer_url) is not None
+    except printing.PrinterUrlError:
+        return True  # a wrong address is a fault, shown and logged as one
+
+
 def was_printed(ticket_id: int) -> bool:
     """Whether a print job of the ticket has succeeded."""
     with database().read() as session:

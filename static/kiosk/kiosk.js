@@ -151,7 +151,10 @@
     byId("confirmation-ahead").textContent = C.aheadText(ticket.position, texts);
     byId("confirmation-wait").textContent = C.waitText(ticket.estimated_wait_s, texts);
     const isPrinted = ticket.printed === true;
-    byId("printer-fault").hidden = isPrinted;
+    // A kiosk without a printer is no fault: it says to keep the number.
+    const hasPrinter = ticket.has_printer !== false;
+    byId("printer-fault").hidden = isPrinted || !hasPrinter;
+    byId("printer-none").hidden = hasPrinter;
     byId("printer-ok").hidden = !isPrinted;
     byId("confirmation-qr").src = `${data.ticket_url}${ticket.access_token}/qr.png`;
     lastTrigger = null;

@@ -244,3 +244,15 @@ def test_the_rating_tablet_rates_a_finished_ticket_as_staff(client, make_user, l
     rated = client.post(path, json={"score": 5}, headers={"X-CSRFToken": token})
     assert rated.status_code == 201
     assert rated.get_json()["rating"]["score"] == 5
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("clerk", "/counter"), ("manager", "/manager/"), ("admin", "/admin/")],
+)
+def test_each_role_lands_where_it_works(client, make_user, log_in, role, landing):
+    make_user("someone", role=role)
+    response = log_in("someone")
+    assert response.headers["Location"] == landing
+    # Coming back to the login page while signed in leads there too.
+    assert client.get("/login").headers["Location"] == landing

@@ -516,13 +516,16 @@ def test_an_unreachable_printer_shows_the_printer_notice(live_server, kiosk):
         kiosk_printer(live_server, "")
 
 
-def test_with_no_printer_configured_the_notice_shows_too(kiosk):
+def test_with_no_printer_configured_the_kiosk_says_to_keep_the_number(kiosk):
     page = kiosk("/kiosk")  # the demo's default printer is "none"
 
     take_button(page, "DD").click()
     confirmation_code(page)
 
-    assert page.locator("#printer-fault").inner_text() == PRINTER_FAULT
+    assert page.locator("#printer-fault").is_hidden()
+    assert page.locator("#printer-none").inner_text() == (
+        "Vui lòng ghi nhớ số thứ tự trên màn hình, hoặc quét mã QR để theo dõi lượt của mình."
+    )
     assert "kiosk" not in page.issue_requests[0].post_data_json
 
 
