@@ -51,9 +51,10 @@ def describe_ms(values: list[float]) -> str:
 
 
 class ServerProcess:
-    """``python server.py`` with the demo office on a fresh database."""
+    """``python server.py`` with the demo office on a fresh database; with
+    ``gunicorn=True``, gunicorn with deploy/gunicorn.conf.py instead."""
 
-    def __init__(self, database_url: str = "", **environment: str) -> None:
+    def __init__(self, database_url: str = "", gunicorn: bool = False, **environment: str) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="luot-bench-"))
         self.database_url = database_url or f"sqlite:///{self.folder / 'luot.db'}"
         self.port = free_port()
@@ -65,12 +66,22 @@ class ServerProcess:
             "LUOT_ISSUE_RATE_LIMIT": "none",
             **environment,
         }
+        self.command = [sys.executable, "server.py", "--port", str(self.port)]
+        if gunicorn:
+            self.environment["LUOT_BIND"] = f"127.0.0.1:{self.port}"
+            self.environment.setdefault("LUOT_SECRET_KEY", "bench-only-secret")
+            self.command = [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-c",
+                "deploy/gunicorn.conf.py",
+                "server:create_app()",
+            ]
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> ServerProcess:
         log = (self.folder / "server.log").open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "server.py", "--port", str(self.port)],
+            self.command,
             cwd=ROOT,
             env=self.environment,
             stdout=log,
@@ -79,9 +90,9 @@ class ServerProcess:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.base_url}/api/v1/services", timeout=1)
+                requests.get(f"{self.base_url}/api/v1/services", timeout=5)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         raise RuntimeError("the server did not start; see " + str(self.folder / "server.log"))
 

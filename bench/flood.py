@@ -18,69 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-import requests
-from common import ROOT, HttpConnection, describe_ms, free_port, machine
+from common import HttpConnection, ServerProcess, describe_ms, machine
 
 TIME_LIMIT_S = 120
 REDIS_URL = "redis://127.0.0.1:6379/14"
-
-
-def start_gunicorn(folder: Path, port: int, limit: str) -> subprocess.Popen[bytes]:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'luot.db'}",
-        "LUOT_DEMO": "1",
-        "LUOT_SECRET_KEY": "bench-only-secret",
-        "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
-        "LUOT_ISSUE_RATE_LIMIT": limit,
-        "LUOT_BIND": f"127.0.0.1:{port}",
-    }
-    log = (folder / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            "deploy/gunicorn.conf.py",
-            "server:create_app()",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/api/v1/services", timeout=5)
-            return process
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start; see " + str(folder / "gunicorn.log"))
-
-
-def clerk_token(folder: Path) -> str:
-    from datetime import UTC, datetime
-
-    from queueing import accounts
-    from queueing.database import Database
-
-    database = Database(f"sqlite:///{folder / 'luot.db'}")
-    try:
-        _row, token = database.write(
-            lambda session: accounts.create_token(session, "keypad", "clerk", datetime.now(UTC))
-        )
-    finally:
-        database.dispose()
-    return token
 
 
 async def clerk_calls(port: int, token: str, calls: int) -> list[float]:
@@ -131,11 +75,15 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    folder = Path(tempfile.mkdtemp(prefix="luot-flood-"))
-    port = free_port()
-    server = start_gunicorn(folder, port, args.limit)
-    try:
-        token = clerk_token(folder)
+    server = ServerProcess(
+        gunicorn=True,
+        LUOT_DEMO="1",
+        SOCKETIO_MESSAGE_QUEUE=REDIS_URL,
+        LUOT_ISSUE_RATE_LIMIT=args.limit,
+    )
+    with server:
+        port = server.port
+        token = server.token("clerk")
         asyncio.run(clerk_calls(port, token, 5))  # warm up
         alone = asyncio.run(clerk_calls(port, token, args.calls))
         counts: Any = multiprocessing.Queue()
@@ -149,9 +97,6 @@ def main() -> None:
         made, refused = counts.get(timeout=60)
         flooder.join(timeout=10)
         elapsed = time.time() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     print(f"machine: {machine()}")
     print(
         f"gunicorn (1 gevent worker), Redis limiter, limit {args.limit}; "

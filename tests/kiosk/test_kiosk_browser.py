@@ -296,7 +296,8 @@ def test_english_switch_changes_the_texts(live_server, kiosk):
     assert "Your number" in confirmation
     assert "People ahead of you: " in confirmation
     assert "Estimated wait: " in confirmation
-    assert "The printer has a problem. Please remember the number on screen" in confirmation
+    # The demo kiosk has no printer: it says to keep the number, in English.
+    assert "Please remember the number on screen, or scan the QR code" in confirmation
     assert "Số thứ tự của bạn" not in confirmation
 
 
