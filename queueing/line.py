@@ -92,6 +92,18 @@ class Desk:
         return [[("counter", self.id)]] + [by_level[level] for level in sorted(by_level)]
 
 
+def expected_seconds(
+    pace: Mapping[int, float],
+    service_seconds: Mapping[int, float],
+    service_id: int,
+    default: float,
+) -> float:
+    """How long a counter is expected to serve a ticket of the service: its
+    own pace, else the service's smoothed time, else the office's default."""
+    seconds = pace.get(service_id)
+    return seconds if seconds is not None else service_seconds.get(service_id, default)
+
+
 def next_normal_streak(streak: int, called_priority: bool) -> int:
     """A priority call starts the count of normal calls again."""
     return 0 if called_priority else streak + 1
@@ -117,16 +129,15 @@ class Forecast:
     """The line run forward: every waiting ticket's place, and the place a
     normal ticket of each service would take if issued now."""
 
-    now: datetime
     tickets: dict[int, Place]
     services: dict[int, Place]
     #: The predicted calls in order: (counter id, ticket id).
     calls: list[tuple[int, int]]
 
 
-#: Every kind, in the order ``_kinds`` indexes them.
+#: Every kind, in the order the kind indexes below name them.
 KINDS = (HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, NORMAL)
-#: Kind indexes in the order a counter looks at them (see _kinds).
+#: Kind indexes in the order a counter looks at them (Line._kind_order).
 _PRIORITY_FIRST = (0, 1, 2, 3)
 _NORMAL_FIRST = (0, 1, 3, 2)
 
@@ -263,9 +274,9 @@ class Line:
             for owner in desk_owners[index]:
                 owner_calls[owner] = owner_calls.get(owner, 0) + 1
             streaks[index] = next_normal_streak(streaks[index], ticket.is_priority)
-            seconds = desk.pace.get(ticket.service_id)
-            if seconds is None:
-                seconds = service_seconds.get(ticket.service_id, default_service_seconds)
+            seconds = expected_seconds(
+                desk.pace, service_seconds, ticket.service_id, default_service_seconds
+            )
             heapq.heappush(heap, (at + timedelta(seconds=seconds), desk.number, index))
         # Whoever no staffed counter can call waits behind the others of
         # its own line, with no time to promise.
@@ -277,4 +288,4 @@ class Line:
                 for _queued_at, ticket_id, _waiting in queue:
                     tickets[ticket_id] = Place(ahead.get(owner, 0), None)
                     ahead[owner] = ahead.get(owner, 0) + 1
-        return Forecast(now=now, tickets=tickets, services=services, calls=calls)
+        return Forecast(tickets=tickets, services=services, calls=calls)

@@ -530,7 +530,6 @@ def _mark_called(
     counter.normal_streak = line.next_normal_streak(
         counter.normal_streak, rules.is_priority(ticket.priority)
     )
-    _mark_worked(counter, actor, now)
     session.flush()
     record(
         session,
@@ -635,8 +634,7 @@ def start_service(session: Session, counter_id: int, now: datetime, actor: Actor
     return ticket
 
 
-def _end_service(session: Session, ticket: Ticket, office_id: int) -> None:
-    office = get_office(session, office_id)
+def _end_service(ticket: Ticket, office: Office) -> None:
     ticket.started_at, ticket.service_timed_from = rules.service_start(
         ticket.started_at, ticket.last_called_at, office.service_starts_at
     )
@@ -654,7 +652,7 @@ def finish(
     counter = work_counter(session, counter_id, now, actor)
     ticket = _current_ticket(session, counter)
     ticket.state = _require(ticket, "finish")
-    _end_service(session, ticket, counter.office_id)
+    _end_service(ticket, get_office(session, counter.office_id))
     ticket.finished_at = now
     ticket.outcome = outcome
     counter.current_ticket_id = None
@@ -763,7 +761,7 @@ def transfer(
             raise Invalid("a ticket cannot be transferred to its own counter", "transfer_target")
         reserved_counter_id = target.id
     ticket.state = new_state
-    _end_service(session, ticket, office.id)
+    _end_service(ticket, office)
     ticket.finished_at = now
     counter.current_ticket_id = None
     leg = Ticket(

@@ -56,8 +56,6 @@ def iso(moment: datetime | None, timezone: str) -> str | None:
 class ServiceFigures:
     """One service at this moment."""
 
-    #: Smoothed service time of the service (every counter's services).
-    service_seconds: float
     #: Staffed (open) counters that serve the service.
     open_counters: int
     #: Tickets waiting in the service's line (legs reserved for a counter
@@ -123,9 +121,8 @@ def load_office_line(session: Session, office: Office, now: datetime) -> OfficeL
         free_at = None
         if counter.ticket_service_id is not None:
             begun = counter.started_at or counter.last_called_at
-            seconds = pace.get(
-                counter.ticket_service_id,
-                service_seconds.get(counter.ticket_service_id, default),
+            seconds = line.expected_seconds(
+                pace, service_seconds, counter.ticket_service_id, default
             )
             free_at = begun + timedelta(seconds=seconds)
         desks.append(
@@ -185,9 +182,6 @@ class QueueView:
     def figures(self, service_id: int) -> ServiceFigures:
         data = self.office_line
         return ServiceFigures(
-            service_seconds=data.service_seconds.get(
-                service_id, float(self.office.default_service_seconds)
-            ),
             open_counters=data.open_counters.get(service_id, 0),
             waiting=data.in_line.get(service_id, 0),
             issued_today=data.issued_today.get(service_id, 0),
@@ -198,11 +192,6 @@ class QueueView:
         if ticket.state != WAITING:
             return None
         return self.forecast.tickets.get(ticket.id)
-
-    def position(self, ticket: Ticket) -> int | None:
-        """People who will be called before a waiting ticket, else None."""
-        place = self.place(ticket)
-        return place.position if place is not None else None
 
     def new_ticket_place(self, service_id: int) -> line.Place:
         """Where a normal ticket of the service would stand if taken now."""

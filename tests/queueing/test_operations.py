@@ -668,7 +668,7 @@ def test_the_line_after_midnight_holds_only_todays_tickets(db, office, issue, co
     today = issue()
     with db.read() as session:
         view = QueueView(session, session.get(Office, office.id), clock())
-        assert view.position(session.get(Ticket, today.id)) == 0
+        assert view.place(session.get(Ticket, today.id)).position == 0
         assert view.place(session.get(Ticket, yesterday.id)) is None
         assert view.figures(today.service_id).waiting == 1
         listed = clerks.counter_line(session, session.get(Counter, counters[0].id), clock())
