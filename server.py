@@ -41,6 +41,7 @@ from queueing.database import Database
 from queueing.schema import ensure_schema
 from web.access import REGISTERED_KIOSK_KEY
 from web.flood_guard import IssueFloodGuard
+from web.payloads import MAX_ID
 
 log = logging.getLogger("luot")
 
@@ -71,7 +72,7 @@ class DatabaseIdConverter(IntegerConverter):
     """``<int:…>`` in every route: a whole number that fits a database id."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

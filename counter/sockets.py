@@ -19,6 +19,7 @@ from queueing import operations
 from queueing.errors import Malformed, NotAllowed, NotAuthenticated, NotFound, QueueError
 from queueing.models import Counter
 from queueing.queries import queue_state
+from web import payloads
 from web.access import (
     CHOSEN_COUNTER_KEY,
     Principal,
@@ -30,7 +31,7 @@ from web.access import (
 from web.actions import run_counter_action, run_ticket_action
 from web.context import database, now, status_url, write
 from web.extensions import socketio
-from web.sockets import MAX_ID, acked, refuse
+from web.sockets import acked, refuse
 
 #: Where the connection's principal is kept in its Socket.IO session.
 PRINCIPAL_KEY = "luot_counter_principal"
@@ -92,11 +93,7 @@ def _counter_id(data: Any) -> int:
     if not isinstance(data, dict):
         raise Malformed("send an object with the counter's id", "malformed_request")
     counter_id = data.get("counter")
-    if (
-        isinstance(counter_id, bool)
-        or not isinstance(counter_id, int)
-        or not 1 <= counter_id <= MAX_ID
-    ):
+    if not payloads.is_id(counter_id):
         raise Malformed("counter must be a counter id", "invalid_field")
     chosen = session.get(CHOSEN_COUNTER_KEY)
     if session.get(PRINCIPAL_KEY, {}).get("kind") == "user" and chosen not in (None, counter_id):
@@ -213,11 +210,7 @@ def _ticket_act(action: str, data: Any) -> dict[str, Any]:
         principal = _principal()
         _counter_id(data)
         ticket_id = data.get("ticket")
-        if (
-            isinstance(ticket_id, bool)
-            or not isinstance(ticket_id, int)
-            or not 1 <= ticket_id <= MAX_ID
-        ):
+        if not payloads.is_id(ticket_id):
             raise Malformed("ticket must be a ticket id", "invalid_field")
         return run_ticket_action(action, ticket_id, principal)
 

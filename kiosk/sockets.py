@@ -10,6 +10,7 @@ import live
 from queueing.errors import Malformed, NotFound, QueueError
 from queueing.models import Office, Ticket
 from queueing.queries import QueueView, is_holder, ticket_payload
+from web import payloads
 from web.context import database, now, status_url
 from web.extensions import socketio
 from web.sockets import refuse
@@ -30,7 +31,7 @@ def on_connect(auth: Any = None) -> None:
         if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
             raise Malformed("connect with {'ticket': ID, 'token': T}", "invalid_field")
         with database().read() as session:
-            ticket = session.get(Ticket, ticket_id) if 0 < ticket_id < 2**63 else None
+            ticket = session.get(Ticket, ticket_id) if payloads.is_id(ticket_id) else None
             if ticket is None or not is_holder(ticket, token):
                 raise NotFound("no such ticket", "ticket_not_found")
             office = session.get(Office, ticket.office_id)

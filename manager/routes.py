@@ -38,6 +38,7 @@ from queueing.models import (
     User,
 )
 from queueing.rules import service_day
+from web import payloads
 from web.context import database, now
 
 from . import charts, exports
@@ -177,7 +178,7 @@ def _ints(name: str) -> tuple[int, ...]:
     for raw in request.args.getlist(name):
         if raw == "":
             continue
-        if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > payloads.MAX_ID:
             raise Malformed(f"{name} must be ids", "invalid_field")
         values.append(int(raw))
     return tuple(values)

@@ -19,6 +19,7 @@ from queueing.models import Counter, Office, Ticket
 from queueing.operations import Actor
 from queueing.queries import QueueView, counter_payload, service_codes, ticket_payload
 
+from . import payloads
 from .access import Principal, check_office
 from .context import now, status_url, write
 
@@ -40,7 +41,7 @@ def optional_id(body: Body, field: str) -> int | None:
     value = body.get(field)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**63:
+    if not payloads.is_id(value):
         raise Malformed(f"{field} must be a positive whole number", "invalid_field")
     return value
 

@@ -16,8 +16,16 @@ from flask import Request
 
 from queueing.errors import Invalid, Malformed
 
+#: The largest id a database keeps (a signed 64-bit integer): a larger one
+#: names nothing, and must not reach the database driver.
+MAX_ID = 2**63 - 1
 #: Deeper than any body of the API (a list of reasons in an object).
 MAX_JSON_DEPTH = 16
+
+
+def is_id(value: Any) -> bool:
+    """Whether ``value`` is a whole number that can be a database id."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def check_text(value: str, where: str) -> str:

@@ -39,10 +39,6 @@ def refuse(error: QueueError) -> ConnectionRefusedError:
     return ConnectionRefusedError(error.as_dict())
 
 
-#: Larger than any id a database keeps.
-MAX_ID = 2**63 - 1
-
-
 def acked(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run an event's work; answer ``{"ok": true, ...}`` or the error. Every
     command is answered, whatever it was sent: a terminal waiting for an
