@@ -566,7 +566,7 @@ def _office_id(session: Session, code: str | None) -> int | None:
             raise NotAllowed("only an administrator of every office does this", "forbidden")
         return None
     office = session.scalar(select(Office).where(Office.code == code))
-    if office is None or principal().office_id not in (None, office.id):
+    if office is None or not principal().works_in(office.id):
         raise Invalid("no such office", "office_not_found")
     return int(office.id)
 

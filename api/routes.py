@@ -171,11 +171,7 @@ def issue_ticket() -> tuple[Response, int]:
 def _is_staff_of(office_id: int) -> bool:
     """Whether the request's credentials are staff of the office."""
     principal = current_principal()
-    return (
-        principal is not None
-        and principal.allows("clerk")
-        and principal.office_id in (None, office_id)
-    )
+    return principal is not None and principal.allows("clerk") and principal.works_in(office_id)
 
 
 def _held_or_staff(session: Session, ticket_id: int, token: Any) -> Ticket:

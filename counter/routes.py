@@ -86,7 +86,7 @@ def _chosen_counter(session: Session, principal: Principal) -> Counter | None:
     if counter_id is None:
         return None
     counter = session.get(Counter, counter_id)
-    if counter is None or principal.office_id not in (None, counter.office_id):
+    if counter is None or not principal.works_in(counter.office_id):
         return None
     return counter
 

@@ -49,6 +49,10 @@ class Principal:
     def allows(self, role: str) -> bool:
         return accounts.role_allows(self.role, role)
 
+    def works_in(self, office_id: int) -> bool:
+        """Whether this is the office's (an installation-wide one works in every office)."""
+        return self.office_id in (None, office_id)
+
 
 class LoginUser(UserMixin):
     """The session's user as Flask-Login holds it."""
@@ -178,5 +182,5 @@ def resolve_office(session: Session, code: str | None, principal: Principal | No
 
 
 def check_office(principal: Principal | None, office_id: int) -> None:
-    if principal is not None and principal.office_id not in (None, office_id):
+    if principal is not None and not principal.works_in(office_id):
         raise NotAllowed("this belongs to another office", "other_office")
