@@ -154,13 +154,15 @@ def issue_ticket() -> tuple[Response, int]:
         return _ticket_json(session, ticket), created
 
     payload, created = write(work)
-    if wants_print and not printing_jobs.has_printer(kiosk_id):
-        # No printer is no fault: the kiosk shows the ticket and says to
-        # keep the number; nothing is logged as a failed print.
-        payload.update({"printed": False, "has_printer": False})
-    elif wants_print:
+    if wants_print:
         if created or not printing_jobs.was_printed(payload["id"]):
-            payload.update(printing_jobs.print_issued_ticket(payload, kiosk_id, actor, language))
+            # No printer is no fault here: the kiosk shows the ticket and
+            # says to keep the number.
+            payload.update(
+                printing_jobs.print_issued_ticket(
+                    payload, kiosk_id, actor, language, is_missing_printer_a_fault=False
+                )
+            )
         else:
             # A retry of a request whose ticket came out of the printer:
             # a second slip with the same number would only confuse.

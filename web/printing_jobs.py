@@ -29,16 +29,6 @@ def printer_for(kiosk_id: int | None) -> tuple[str, int]:
         return kiosk.printer_url or default, kiosk.paper_width_dots
 
 
-def has_printer(kiosk_id: int | None) -> bool:
-    """Whether the kiosk (or the office's default) has a printer at all:
-    ``none`` is a kiosk that only shows its tickets, not a fault."""
-    printer_url, _width = printer_for(kiosk_id)
-    try:
-        return printing.parse_printer_url(printer_url) is not None
-    except printing.PrinterUrlError:
-        return True  # a wrong address is a fault, shown and logged as one
-
-
 def was_printed(ticket_id: int) -> bool:
     """Whether a print job of the ticket has succeeded."""
     with database().read() as session:
@@ -56,11 +46,30 @@ def find_kiosk(session: Session, kiosk_id: int, office_id: int) -> Kiosk:
     return kiosk
 
 
+def _has_printer(printer_url: str) -> bool:
+    try:
+        return printing.parse_printer_url(printer_url) is not None
+    except printing.PrinterUrlError:
+        return True  # a wrong address is a fault, shown and logged as one
+
+
 def print_issued_ticket(
-    ticket: dict[str, Any], kiosk_id: int | None, actor: Actor, language: str = "vi"
+    ticket: dict[str, Any],
+    kiosk_id: int | None,
+    actor: Actor,
+    language: str = "vi",
+    *,
+    is_missing_printer_a_fault: bool = True,
 ) -> dict[str, Any]:
-    """Print the ticket; a printer fault never stops the ticket, it is logged."""
+    """Print the ticket; a printer fault never stops the ticket, it is logged.
+
+    Issuing at a kiosk whose printer is ``none`` (one that only shows its
+    tickets) is no fault when ``is_missing_printer_a_fault`` is false:
+    nothing is printed or logged, and the answer says there is no printer.
+    """
     printer_url, width_dots = printer_for(kiosk_id)
+    if not is_missing_printer_a_fault and not _has_printer(printer_url):
+        return {"printed": False, "has_printer": False}
     office_name = ticket["office_name_en"] if language == "en" else ticket["office_name"]
     error = None
     try:
