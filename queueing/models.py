@@ -12,11 +12,13 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -339,10 +341,51 @@ class Ticket(Base):
     access_token: Mapped[str | None] = mapped_column(
         String(32), default=new_access_token, index=True
     )
+    #: The leg's durations in whole milliseconds (rounded down), kept by
+    #: :mod:`queueing.reports.legs` on every change: issue to first call,
+    #: first call to start, start to finish (served or transferred legs),
+    #: issue to the leg's end. None where the figure does not apply or the
+    #: day end closed the leg (its times are not real).
+    wait_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    walk_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    service_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    total_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     service: Mapped[Service] = relationship(lazy="joined")
     office: Mapped[Office] = relationship()
     counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
+
+
+class ReportDay(Base):
+    """A closed day of an office, packed for the reports.
+
+    Written at day close and rebuilt on demand; dropped whenever one of the
+    day's legs or ratings changes, or a service's target does (see
+    :mod:`queueing.reports.legs`). ``legs`` holds the day's legs as columns
+    (:mod:`queueing.reports.packs`); the counts beside it let a comparison of
+    offices add days up without opening them.
+    """
+
+    __tablename__ = "report_days"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: The layout of ``legs``; a pack of another layout is rebuilt.
+    layout: Mapped[int]
+    built_at: Mapped[datetime]
+    legs: Mapped[bytes] = mapped_column(LargeBinary)
+    leg_count: Mapped[int]
+    issued: Mapped[int]
+    served: Mapped[int]
+    no_show: Mapped[int]
+    #: Legs counted for the service level, and those called within target.
+    counted: Mapped[int]
+    within: Mapped[int]
+    rating_count: Mapped[int]
+    score_sum: Mapped[int]
+    low_scores: Mapped[int]
+    wait_count: Mapped[int]
+    wait_sum_ms: Mapped[int] = mapped_column(BigInteger)
 
 
 class IdempotencyKey(Base):
