@@ -1199,3 +1199,84 @@ def event_rows(
 
 def events_csv(session: Session, office: Office, date_from: date, date_to: date) -> str:
     return csv_text(EVENT_COLUMNS, event_rows(session, office, date_from, date_to))
+
+
+# -- offices side by side ------------------------------------------------------------
+
+#: The figures of each office in a comparison, in the order of the table.
+COMPARED = (
+    "issued",
+    "served",
+    "no_show",
+    "no_show_rate",
+    "wait_mean_s",
+    "wait_p90_s",
+    "service_level",
+    "rating_count",
+    "rating_mean",
+    "low_score_share",
+)
+
+
+def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before ``date_from``."""
+    length = date_to - date_from + timedelta(days=1)
+    return date_from - length, date_from - timedelta(days=1)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _compared(whole: dict[str, Any]) -> dict[str, Any]:
+    low = sum(whole["rating_distribution"][str(score)] for score in range(1, LOW_SCORE + 1))
+    return {
+        "issued": whole["issued"],
+        "served": whole["served"],
+        "no_show": whole["no_show"],
+        "no_show_rate": _share(whole["no_show"], whole["issued"]),
+        "wait_mean_s": whole["wait_s"]["mean"],
+        "wait_p90_s": whole["wait_s"]["p90"],
+        "service_level": whole["service_level"],
+        "rating_count": whole["rating_count"],
+        "rating_mean": whole["rating_mean"],
+        "low_score_share": _share(low, whole["rating_count"]),
+    }
+
+
+def _trend(now: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """Each figure's change from the previous period (None where either is unknown)."""
+    return {
+        name: None
+        if now[name] is None or before[name] is None
+        else round(now[name] - before[name], 4)
+        for name in COMPARED
+    }
+
+
+def compare_offices(
+    session: Session, offices: Sequence[Office], date_from: date, date_to: date
+) -> dict[str, Any]:
+    """The body of ``GET /api/v1/reports/offices``: each office's figures over
+    the range, those of the previous period of the same length, and the
+    change between them. Offices come in the order given."""
+    previous_from, previous_to = previous_period(date_from, date_to)
+    rows = []
+    for office in offices:
+        now = _compared(figures(load_facts(session, office, date_from, date_to)))
+        before = _compared(figures(load_facts(session, office, previous_from, previous_to)))
+        rows.append(
+            {
+                "office": office.code,
+                "name": office.name,
+                **now,
+                "previous": before,
+                "trend": _trend(now, before),
+            }
+        )
+    return {
+        "from": date_from.isoformat(),
+        "to": date_to.isoformat(),
+        "previous": {"from": previous_from.isoformat(), "to": previous_to.isoformat()},
+        "offices": rows,
+    }
