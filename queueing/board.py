@@ -60,8 +60,8 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
     """The body of ``GET /manager/board.json``."""
     today = rules.service_day(now, office.timezone)
     facts = reports.load_facts(session, office, today, today)
-    today_by_service = reports.grouped_figures(facts, facts.service)
-    today_by_counter = reports.grouped_figures(facts, facts.counter)
+    today_by_service = reports.grouped(facts, reports.Grouping.SERVICE)
+    today_by_counter = reports.grouped(facts, reports.Grouping.COUNTER)
     overall = reports.figures(facts)
 
     open_rows = session.execute(

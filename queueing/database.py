@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Event
+from .reports.legs import keep_legs
 
 T = TypeVar("T")
 
@@ -95,6 +96,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Every leg written keeps its durations, and a change to a past day
+        # marks the day's report pack stale.
+        event.listen(self.sessionmaker, "before_flush", keep_legs)
         # On SQLite reads get engines of their own, without BEGIN IMMEDIATE.
         self.read_engine = (
             make_engine(url, is_writer=False, busy_timeout_ms=busy_timeout_ms)

@@ -359,19 +359,25 @@ class Ticket(Base):
 class ReportDay(Base):
     """A closed day of an office, packed for the reports.
 
-    Written at day close and rebuilt on demand; dropped whenever one of the
-    day's legs or ratings changes, or a service's target does (see
-    :mod:`queueing.reports.legs`). ``legs`` holds the day's legs as columns
-    (:mod:`queueing.reports.packs`); the counts beside it let a comparison of
-    offices add days up without opening them.
+    Written at day close and by the background loop for any closed day
+    without a sound pack (:mod:`queueing.reports.packs`). A pack is sound
+    while the day has seen no change since it was built (``built_from``
+    equals the day's :class:`ReportDayChange` count), its layout is the
+    current one and the services' targets are those it was built with.
+    ``legs`` holds the day's legs as columns; the counts beside it let a
+    comparison of offices add days up without opening them.
     """
 
     __tablename__ = "report_days"
 
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
     service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: The day's change count when the pack was built.
+    built_from: Mapped[int]
     #: The layout of ``legs``; a pack of another layout is rebuilt.
     layout: Mapped[int]
+    #: The services' targets the pack's service level was counted against.
+    targets: Mapped[str] = mapped_column(String(64))
     built_at: Mapped[datetime]
     legs: Mapped[bytes] = mapped_column(LargeBinary)
     leg_count: Mapped[int]
@@ -386,6 +392,18 @@ class ReportDay(Base):
     low_scores: Mapped[int]
     wait_count: Mapped[int]
     wait_sum_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportDayChange(Base):
+    """How many times a past day's legs or ratings changed: a pack built
+    before the last change is stale (see :class:`ReportDay`). Only days
+    before the office's today are counted; today's legs are read live."""
+
+    __tablename__ = "report_day_changes"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    changes: Mapped[int] = mapped_column(default=0)
 
 
 class IdempotencyKey(Base):

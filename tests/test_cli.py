@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from queueing import accounts
-from queueing.models import Office, Ticket, User
+from queueing.models import Office, ReportDay, Ticket, User
 
 
 def test_create_api_token_prints_a_working_token_last(runner, client):
@@ -104,3 +104,15 @@ def test_create_api_token_is_logged_like_the_admin_screens(runner, app_db):
     assert result.exit_code == 0, result.output
     (created,) = events_of(app_db, "token_created")
     assert (created.actor, created.data["name"], created.data["role"]) == ("cli", "keypad", "clerk")
+
+
+def test_pack_reports_packs_each_closed_day_once(runner, client, app_db):
+    """The test clock's day lies before the real today: it is a closed day."""
+    client.post("/api/v1/tickets", json={"service": "HT"})
+    result = runner.invoke(args=["pack-reports"])
+    assert result.exit_code == 0, result.output
+    assert "Packed 1 closed day(s)" in result.output
+    assert "Packed 0 closed day(s)" in runner.invoke(args=["pack-reports"]).output
+    with app_db.read() as session:
+        pack = session.scalar(select(ReportDay))
+        assert (pack.leg_count, pack.issued) == (1, 1)

@@ -17,7 +17,7 @@ from queueing.operations import Actor
 
 from .context import database
 from .context import now as current_time
-from .jobs import in_each_office
+from .jobs import in_each_office, pack_report_days
 
 #: Who acts in the audit log when an administrator runs a command.
 CLI = Actor("cli")
@@ -151,6 +151,13 @@ def register(app: Flask) -> None:
             lambda session, office_id: operations.close_day(session, office_id, now, Actor.system())
         )
         click.echo(f"Closed {total} ticket(s) left open from earlier days.")
+
+    @app.cli.command("pack-reports")
+    def pack_reports() -> None:
+        """Pack every closed day not yet packed for the reports (normally
+        done in the background, a month per office each minute)."""
+        total = pack_report_days(app, everything=True, limit=None)
+        click.echo(f"Packed {total} closed day(s) for the reports.")
 
 
 def register_backup(app: Flask) -> None:

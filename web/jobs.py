@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from queueing import operations
 from queueing.models import Office
 from queueing.operations import Actor
+from queueing.reports import packs
 
 from .context import database, write
 from .extensions import socketio
@@ -64,15 +65,55 @@ def free_silent_counters(app: Flask) -> int:
         return freed
 
 
+def pack_report_days(
+    app: Flask, *, everything: bool = False, limit: int | None = packs.DAYS_PER_PASS
+) -> int:
+    """Pack, for the reports, the closed days of every office that have no
+    sound pack: the last week's (or, with ``everything``, all of them) and
+    every day changed since it was packed; at most ``limit`` days per office
+    (None: all). One transaction per day; returns how many days."""
+    with app.app_context():
+        now = datetime.now(UTC)
+        with database().read() as session:
+            todo = [
+                (office.id, day)
+                for office in session.scalars(select(Office).order_by(Office.id))
+                for day in packs.days_to_pack(session, office, everything=everything)[:limit]
+            ]
+        for office_id, day in todo:
+            write(
+                lambda session, office_id=office_id, day=day: packs.pack_day(
+                    session, operations.get_office(session, office_id), day, now
+                )
+            )
+        if todo:
+            log.info("packed %d closed day(s) for the reports", len(todo))
+        return len(todo)
+
+
 def day_close_loop(app: Flask) -> None:
     """Runs for the life of the process: a day closes within a minute of
-    the office's local midnight, and at start-up after a night powered off;
-    counters left by their clerks are paused within a minute of the grace."""
+    the office's local midnight, and at start-up after a night powered off,
+    and is then packed for the reports (every closed day not yet packed, in
+    the first passes); counters left by their clerks are paused within a
+    minute of the grace."""
     interval = float(app.config["LUOT_DAY_CLOSE_INTERVAL"])
+    backlog = True
+
+    def pack(app: Flask) -> int:
+        nonlocal backlog
+        packed = pack_report_days(app, everything=backlog)
+        backlog = backlog and packed >= packs.DAYS_PER_PASS
+        return packed
+
     while True:
-        for job in (close_stale_days, free_silent_counters):
+        for name, job in (
+            ("close_stale_days", close_stale_days),
+            ("pack_report_days", pack),
+            ("free_silent_counters", free_silent_counters),
+        ):
             try:
                 job(app)
             except Exception:
-                log.exception("%s failed; trying again in %.0f s", job.__name__, interval)
+                log.exception("%s failed; trying again in %.0f s", name, interval)
         socketio.sleep(interval)

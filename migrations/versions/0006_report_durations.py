@@ -37,7 +37,9 @@ def upgrade() -> None:
         "report_days",
         sa.Column("office_id", sa.Integer(), nullable=False),
         sa.Column("service_day", sa.Date(), nullable=False),
+        sa.Column("built_from", sa.Integer(), nullable=False),
         sa.Column("layout", sa.Integer(), nullable=False),
+        sa.Column("targets", sa.String(length=64), nullable=False),
         sa.Column("built_at", sa.DateTime(), nullable=False),
         sa.Column("legs", sa.LargeBinary(), nullable=False),
         sa.Column("leg_count", sa.Integer(), nullable=False),
@@ -51,6 +53,14 @@ def upgrade() -> None:
         sa.Column("low_scores", sa.Integer(), nullable=False),
         sa.Column("wait_count", sa.Integer(), nullable=False),
         sa.Column("wait_sum_ms", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["office_id"], ["offices.id"]),
+        sa.PrimaryKeyConstraint("office_id", "service_day"),
+    )
+    op.create_table(
+        "report_day_changes",
+        sa.Column("office_id", sa.Integer(), nullable=False),
+        sa.Column("service_day", sa.Date(), nullable=False),
+        sa.Column("changes", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["office_id"], ["offices.id"]),
         sa.PrimaryKeyConstraint("office_id", "service_day"),
     )
@@ -122,6 +132,7 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("report_day_changes")
     op.drop_table("report_days")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         for name in reversed(DURATIONS):

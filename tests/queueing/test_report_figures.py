@@ -1,8 +1,9 @@
 """Report figures on a controlled two-day history built through the use cases.
 
 Every expected number below is worked out by hand from the timestamps of the
-history; a random history then checks the database's arithmetic against a
-plain Python computation, to the microsecond.
+history; random histories then check every figure against a plain Python
+computation from the rows (durations in whole milliseconds, rounded down),
+read live and from the packs of closed days.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from queueing import operations as ops
 from queueing.errors import Invalid
 from queueing.models import Office, Rating, Service, Ticket
 from queueing.operations import Actor
+from queueing.reports import packs
 
 PUBLIC = Actor("public")
 MONDAY = date(2026, 11, 23)
@@ -267,7 +269,12 @@ def test_tickets_csv_agrees_with_the_summary(db, office, history):
     }
 
 
-# -- the database's arithmetic against plain Python ------------------------------
+# -- every figure against plain Python ---------------------------------------------
+
+
+def millis(start, end):
+    """Whole milliseconds from start to end, rounded down."""
+    return (end - start) // timedelta(milliseconds=1)
 
 
 def _reference(legs, targets):
@@ -283,26 +290,24 @@ def _reference(legs, targets):
         p90 = values[low] + (values[high] - values[low]) * (position - low)
         return {
             "count": len(values),
-            "mean": round(sum(values) / len(values) / 1e6, 3),
-            "median": round(statistics.median(values) / 1e6, 3),
-            "p90": round(p90 / 1e6, 3),
-            "max": round(values[-1] / 1e6, 3),
+            "mean": round(sum(values) / len(values) / 1000, 3),
+            "median": round(statistics.median(values) / 1000, 3),
+            "p90": round(p90 / 1000, 3),
+            "max": round(values[-1] / 1000, 3),
         }
 
-    def micros(start, end):
-        return (end - start) // timedelta(microseconds=1)
-
-    waits = [micros(t.issued_at, t.first_called_at) for t in legs if t.first_called_at]
-    services = [micros(t.started_at, t.finished_at) for t in legs if t.finished_at]
+    waits = [millis(t.issued_at, t.first_called_at) for t in legs if t.first_called_at]
+    services = [millis(t.started_at, t.finished_at) for t in legs if t.finished_at]
     within = [
-        micros(t.issued_at, t.first_called_at) <= targets[t.service_id]
+        millis(t.issued_at, t.first_called_at) <= targets[t.service_id]
         for t in legs
         if t.first_called_at
     ]
     return {
         "wait_s": stats(waits),
         "service_s": stats(services),
-        "service_level": round(sum(within) / len(within), 4),
+        "service_level": round(sum(within) / len(within), 4) if within else None,
+        "walk_figures": stats,
     }
 
 
@@ -328,13 +333,13 @@ def served_leg(office_id, service_id, day, sequence, times):
 
 
 @pytest.mark.parametrize("timezone", ["Asia/Ho_Chi_Minh", "Europe/Paris", "Asia/Kathmandu"])
-def test_random_history_matches_plain_python_to_the_microsecond(db, office, timezone):
+def test_random_history_matches_plain_python_to_the_millisecond(db, office, timezone):
     """Random microsecond timestamps, waits across midnight, and a zone with
     a daylight-saving change in the range (Paris, 29 March 2026)."""
     rng = random.Random(timezone)
     with db.read() as session:
         targets = {
-            service.id: service.target_wait_minutes * 60_000_000
+            service.id: service.target_wait_minutes * 60_000
             for service in session.query(Service).filter_by(office_id=office.id)
         }
     service_ids = sorted(targets)
@@ -390,7 +395,7 @@ def test_random_history_by_service_counter_and_hour_matches_plain_python(db, off
     rng = random.Random(7)
     with db.read() as session:
         services = {s.id: s for s in session.query(Service).filter_by(office_id=office.id)}
-        targets = {sid: s.target_wait_minutes * 60_000_000 for sid, s in services.items()}
+        targets = {sid: s.target_wait_minutes * 60_000 for sid, s in services.items()}
     counter_ids = [c.id for c in counters]
     day = date(2026, 11, 23)
 
@@ -431,16 +436,13 @@ def test_random_history_by_service_counter_and_hour_matches_plain_python(db, off
     with db.read() as session:
         figures = reports.summary(session, office, day, day)
 
-    def micros(start, end):
-        return (end - start) // timedelta(microseconds=1)
-
     def expected(group):
         called = [t for t in group if t.first_called_at]
-        within = [micros(t.issued_at, t.first_called_at) <= targets[t.service_id] for t in called]
+        within = [millis(t.issued_at, t.first_called_at) <= targets[t.service_id] for t in called]
         within += [
             False
             for t in group
-            if t.cancelled_at and micros(t.issued_at, t.cancelled_at) > targets[t.service_id]
+            if t.cancelled_at and millis(t.issued_at, t.cancelled_at) > targets[t.service_id]
         ]
         reference = _reference(called, targets) if called else None
         return {
@@ -471,8 +473,9 @@ def test_random_history_by_service_counter_and_hour_matches_plain_python(db, off
         assert rows == {key: expected(group) for key, group in groups.items()}, table
 
 
-def test_durations_are_exact_when_a_fraction_rounds_up_to_the_next_second(db, office):
-    """Stamps from .9995 s on are the ones a millisecond clock would round up."""
+def test_durations_are_whole_milliseconds_rounded_down(db, office):
+    """Each leg keeps its durations when it is written; a fraction of a
+    millisecond is dropped, never rounded up."""
     issued = datetime(2026, 11, 23, 2, 0, 59, 999_500, tzinfo=UTC)
     called = datetime(2026, 11, 23, 2, 10, 0, 999_999, tzinfo=UTC)
     started = datetime(2026, 11, 23, 2, 10, 5, 0, tzinfo=UTC)
@@ -480,35 +483,45 @@ def test_durations_are_exact_when_a_fraction_rounds_up_to_the_next_second(db, of
 
     def build(session):
         service = session.query(Service).filter_by(office_id=office.id, code="HT").one()
-        session.add(
-            served_leg(office.id, service.id, MONDAY, 1, (issued, called, started, finished))
-        )
+        leg = served_leg(office.id, service.id, MONDAY, 1, (issued, called, started, finished))
+        session.add(leg)
+        session.flush()
+        return leg.id
 
-    db.write(build)
-    figures = summary(db, office, MONDAY, MONDAY)
-    assert figures["wait_s"]["max"] == 541.0  # 541.000499 s
-    assert figures["walk_s"]["max"] == 4.0  # 4.000001 s
-    assert figures["service_s"]["max"] == 175.0  # 174.9997 s
+    leg_id = db.write(build)
     with db.read() as session:
-        facts = reports.load_facts(session, office, MONDAY, MONDAY)
-    assert (facts.wait, facts.walk, facts.service_time) == (
-        [541_000_499],
-        [4_000_001],
-        [174_999_700],
-    )
+        leg = session.get(Ticket, leg_id)
+        stored = (leg.wait_ms, leg.walk_ms, leg.service_ms, leg.total_ms)
+    # 541.000499 s, 4.000001 s, 174.9997 s, 720.0002 s
+    assert stored == (541_000, 4_000, 174_999, 720_000)
+    figures = summary(db, office, MONDAY, MONDAY)
+    assert figures["wait_s"]["max"] == 541.0
+    assert figures["walk_s"]["max"] == 4.0
+    assert figures["service_s"]["max"] == 174.999
+
+
+def test_a_leg_closed_by_the_day_end_keeps_no_durations(db, office, history):
+    _t1, _t2, _t3, _t4, _t5, t6, t7, _t8 = history["tickets"]
+    with db.read() as session:
+        closed = [session.get(Ticket, ticket.id) for ticket in (t6, t7)]
+    assert [(t.wait_ms, t.walk_ms, t.service_ms, t.total_ms) for t in closed] == [
+        (None, None, None, None),
+        (None, None, None, None),
+    ]
 
 
 def test_a_large_history_matches_plain_python_in_every_table(db, office, counters, clock):
-    """20,000 legs over a week: every group of every table (the whole, by
-    service, counter, clerk, hour and day) holds more values than one of the
-    report's internal blocks (reports.RANK_BLOCK), so a rank found in the
-    wrong block shows here as a wrong median or p90."""
-    rng = random.Random(20_000)
-    legs_count = 20_000
-    first_day = date(2026, 11, 16)
+    """21,000 legs over a week up to today: every figure of every group of
+    every table (the whole, by service, counter, clerk, hour and day) equals
+    a plain computation from the rows, read live, then from the closed days'
+    packs beside today's live legs, and again after a past leg changes."""
+    rng = random.Random(21_000)
+    legs_count = 21_000
     with db.read() as session:
         services = {s.id: s for s in session.query(Service).filter_by(office_id=office.id)}
-        targets = {sid: s.target_wait_minutes * 60_000_000 for sid, s in services.items()}
+        targets = {sid: s.target_wait_minutes * 60_000 for sid, s in services.items()}
+        today = reports.facts.office_today(session.get(Office, office.id))
+    first_day = today - timedelta(days=6)
     counter_ids = [c.id for c in counters]
     clerk_ids = db.write(
         lambda s: [
@@ -518,72 +531,91 @@ def test_a_large_history_matches_plain_python_in_every_table(db, office, counter
             for n in range(3)
         ]
     )
-    assert legs_count / len(services) > reports.RANK_BLOCK
+    zone = ZoneInfo(office.timezone)
 
-    rows = []
-    for index in range(legs_count):
+    def leg(index):
         day = first_day + timedelta(days=index % 7)
-        opening = datetime.combine(day, datetime.min.time(), ZoneInfo(office.timezone))
+        opening = datetime.combine(day, datetime.min.time(), zone)
         issued = opening + timedelta(hours=7, microseconds=rng.randrange(10 * 3600 * 1_000_000))
+        state = rng.choices(("done", "no_show", "cancelled"), (85, 8, 7))[0]
         called = issued + timedelta(microseconds=rng.randrange(40 * 60 * 1_000_000))
         started = called + timedelta(microseconds=rng.randrange(90_000_000))
         finished = started + timedelta(microseconds=rng.randrange(1, 1200 * 1_000_000))
-        rows.append(
-            {
-                "office_id": office.id,
-                "service_id": rng.choice(sorted(services)),
-                "service_day": day,
-                "sequence": index + 1,
-                "number": index + 1,
-                "code": f"L{index + 1}",
-                "state": "done",
-                "issued_at": issued,
-                "queued_at": issued,
-                "first_called_at": called,
-                "last_called_at": called,
-                "call_count": 1,
-                "started_at": started,
-                "finished_at": finished,
-                "counter_id": rng.choice(counter_ids),
-                "clerk_id": rng.choice(clerk_ids),
-                "service_timed_from": "start",
-            }
+        was_called = state != "cancelled"
+        return Ticket(
+            office_id=office.id,
+            service_id=rng.choice(sorted(services)),
+            service_day=day,
+            sequence=index + 1,
+            number=index + 1,
+            code=f"L{index + 1}",
+            state=state,
+            priority=rng.choice(("none", "none", "elderly")),
+            channel=rng.choice(("kiosk", "api")),
+            issued_at=issued,
+            queued_at=issued,
+            first_called_at=called if was_called else None,
+            last_called_at=called if was_called else None,
+            call_count=1 if was_called else 0,
+            started_at=started if state == "done" else None,
+            finished_at=finished if state == "done" else None,
+            no_show_at=called + timedelta(minutes=2) if state == "no_show" else None,
+            cancelled_at=called if state == "cancelled" else None,
+            counter_id=rng.choice(counter_ids) if was_called else None,
+            clerk_id=rng.choice(clerk_ids) if was_called else None,
+            service_timed_from="start" if state == "done" else None,
         )
 
     def build(session):
-        from sqlalchemy import insert
+        legs = [leg(index) for index in range(legs_count)]
+        session.add_all(legs)
+        session.flush()
+        for ticket in legs:
+            if ticket.state == "done" and rng.random() < 0.3:
+                session.add(
+                    Rating(ticket_id=ticket.id, score=rng.randint(1, 5), created_at=clock())
+                )
+        session.flush()
+        return legs
 
-        session.execute(insert(Ticket), rows)
-
-    db.write(build)
+    legs = db.write(build)
     with db.read() as session:
-        report = reports.full_report(
-            session, session.get(Office, office.id), first_day, first_day + timedelta(days=6)
-        )
-
-    class Leg:
-        def __init__(self, row):
-            self.__dict__.update(row)
-
-    legs = [Leg(row) for row in rows]
+        scores = dict(session.query(Rating.ticket_id, Rating.score))
 
     def expected(group):
-        reference = _reference(group, targets)
+        called = [t for t in group if t.first_called_at]
+        walks = [millis(t.first_called_at, t.started_at) for t in called if t.started_at]
+        within = [millis(t.issued_at, t.first_called_at) <= targets[t.service_id] for t in called]
+        within += [
+            False
+            for t in group
+            if t.cancelled_at and millis(t.issued_at, t.cancelled_at) > targets[t.service_id]
+        ]
+        rated = [scores[t.id] for t in group if t.id in scores]
+        reference = _reference(called, targets) if called else {}
+        walk_figures = _reference([], targets)["walk_figures"](walks) if walks else None
         return {
             "legs": len(group),
-            "served": len(group),
-            "wait_s": reference["wait_s"],
-            "service_s": reference["service_s"],
-            "service_level": reference["service_level"],
+            "issued": len(group),
+            "served": sum(1 for t in group if t.state == "done"),
+            "no_show": sum(1 for t in group if t.state == "no_show"),
+            "cancelled": sum(1 for t in group if t.state == "cancelled"),
+            "wait_s": reference.get("wait_s"),
+            "walk_s": walk_figures,
+            "service_s": reference.get("service_s"),
+            "service_level": round(sum(within) / len(within), 4) if within else None,
+            "rating_count": len(rated),
+            "rating_mean": round(sum(rated) / len(rated), 3) if rated else None,
         }
 
     def actual(row):
-        return {name: row[name] for name in ("legs", "served", "wait_s", "service_s")} | {
-            "service_level": row["service_level"]
-        }
+        found = {name: row[name] for name in ("legs", "issued", "served", "no_show", "cancelled")}
+        for name in ("wait_s", "walk_s", "service_s"):
+            found[name] = row[name] if row[name]["count"] else None
+        for name in ("service_level", "rating_count", "rating_mean"):
+            found[name] = row[name]
+        return found
 
-    assert actual(report) == expected(legs)
-    zone = ZoneInfo(office.timezone)
     groupings = {
         "by_service": ("service", lambda t: services[t.service_id].code),
         "by_counter": ("counter", lambda t: t.counter_id),
@@ -591,9 +623,46 @@ def test_a_large_history_matches_plain_python_in_every_table(db, office, counter
         "by_hour": ("hour", lambda t: t.issued_at.astimezone(zone).hour),
         "by_day": ("day", lambda t: t.service_day.isoformat()),
     }
-    for table, (column, key_of) in groupings.items():
-        groups: dict = {}
-        for leg in legs:
-            groups.setdefault(key_of(leg), []).append(leg)
-        found = {row[column]: actual(row) for row in report[table]}
-        assert found == {key: expected(group) for key, group in groups.items()}, table
+
+    def check(report):
+        assert actual(report) == expected(legs)
+        for table, (column, key_of) in groupings.items():
+            groups: dict = {}
+            for ticket in legs:
+                groups.setdefault(key_of(ticket), []).append(ticket)
+            groups.pop(None, None)  # legs at no counter or clerk have no row
+            found = {row[column]: actual(row) for row in report[table]}
+            assert found == {key: expected(group) for key, group in groups.items()}, table
+
+    def full_report():
+        with db.read() as session:
+            current = session.get(Office, office.id)
+            facts = reports.load_facts(session, current, first_day, today)
+            return reports.full_report(session, current, first_day, today), facts.unpacked_days
+
+    report, unpacked = full_report()
+    assert unpacked == [first_day + timedelta(days=n) for n in range(6)]
+    check(report)
+
+    def pack_closed_days(session):
+        current = session.get(Office, office.id)
+        return [packs.pack_day(session, current, day, clock()) for day in unpacked]
+
+    packed_legs = db.write(pack_closed_days)
+    assert sum(packed_legs) == sum(1 for t in legs if t.service_day < today)
+    report, unpacked = full_report()
+    assert unpacked == []
+    check(report)
+
+    # A past leg changes: its day's pack is no longer read, and the change shows.
+    changed = next(t for t in legs if t.service_day == first_day and t.state == "done")
+
+    def serve_longer(session):
+        ticket = session.get(Ticket, changed.id)
+        ticket.finished_at += timedelta(minutes=30)
+        return ticket.finished_at
+
+    changed.finished_at = db.write(serve_longer)
+    report, unpacked = full_report()
+    assert unpacked == [first_day]
+    check(report)
