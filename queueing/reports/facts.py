@@ -31,6 +31,7 @@ from ..models import (
     Service,
     Ticket,
 )
+from ..operations import RATING_REASONS
 from . import sql
 from .filters import ANY_PRIORITY, NO_FILTER, ReportFilter, service_ids
 
@@ -63,7 +64,15 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
     ("walk", np.int32),
     ("service_time", np.int32),
     ("total", np.int32),
+    ("timed", np.int8),
+    ("reasons", np.int8),
 )
+#: How a served leg's service time was measured (``timed``): from *Start*,
+#: from the call, or not at all (see :func:`.tables.service_timing`).
+TIMED_CODES = {"start": 1, "call": 2}
+UNTIMED = 0
+#: The low-score reasons a rating may tick, one bit each in ``reasons``.
+REASON_BITS = {reason: 1 << index for index, reason in enumerate(RATING_REASONS)}
 #: The durations a report figures, by their name in the report.
 DURATIONS = (("wait_s", "wait"), ("walk_s", "walk"), ("service_s", "service_time"))
 
@@ -156,6 +165,8 @@ def read_live(
             Ticket.total_ms,
             cast(Service.target_wait_minutes, BigInteger) * 60_000,
             Rating.score,
+            Ticket.service_timed_from,
+            Rating.reasons,
         )
         .join(Service, Service.id == Ticket.service_id)
         .outerjoin(Rating, Rating.ticket_id == Ticket.id)
@@ -183,6 +194,8 @@ def read_live(
         total,
         target,
         score,
+        timed_from,
+        reasons,
     ) = zip(*rows, strict=True)
     ordinals = {raw: _ordinal(raw) for raw in set(day)}
     priority_code = {name: index for index, name in enumerate(PRIORITY_CODES)}
@@ -220,7 +233,13 @@ def read_live(
         "walk": _durations(walk).astype(np.int32),
         "service_time": _durations(service_time).astype(np.int32),
         "total": totals.astype(np.int32),
+        "timed": np.array([TIMED_CODES.get(value, UNTIMED) for value in timed_from], np.int8),
+        "reasons": np.array([_reason_bits(given) for given in reasons], np.int8),
     }
+
+
+def _reason_bits(given: Any) -> int:
+    return sum(REASON_BITS.get(reason, 0) for reason in set(given or ()))
 
 
 def _ordinal(raw: Any) -> int:

@@ -37,7 +37,7 @@ from .facts import (
 )
 
 #: The layout of a pack's ``legs``: bump it when :data:`.facts.COLUMNS` change.
-LAYOUT = 1
+LAYOUT = 2
 #: Days packed per office in one pass of the background loop.
 DAYS_PER_PASS = 31
 #: Closed days the background loop looks back on for days not yet packed.

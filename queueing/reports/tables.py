@@ -3,19 +3,32 @@ day, the heatmap, the satisfaction details, and offices side by side."""
 
 from __future__ import annotations
 
-from collections import Counter as Tally
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import DONE, TRANSFERRED, Counter, Office, Rating, Service, Ticket, User
+from ..models import Counter, Office, Rating, Service, Ticket, User
 from ..queries import iso
 from . import packs
-from .facts import LOW_SCORE, NO_DURATION, Facts, load_facts, office_today, read_live
+from .facts import (
+    ACCURATE_BIT,
+    LOW_SCORE,
+    NO_DURATION,
+    REASON_BITS,
+    SCORE_SHIFT,
+    SERVED,
+    TIMED_CODES,
+    TRANSFERRED_CODE,
+    UNTIMED,
+    Facts,
+    load_facts,
+    office_today,
+    read_live,
+)
 from .figures import Grouping, figures, grouped
 from .filters import NO_FILTER, ReportFilter, filter_conditions
 
@@ -177,34 +190,38 @@ def satisfaction(
     date_from: date,
     date_to: date,
     filters: ReportFilter = NO_FILTER,
+    *,
+    facts: Facts | None = None,
 ) -> dict[str, Any]:
-    """Low-score reasons and the newest low-score comments."""
+    """Low-score reasons (counted from the legs, ``facts`` when given) and
+    the newest low-score comments."""
+    if facts is None:
+        facts = load_facts(session, office, date_from, date_to, filters)
+    score = facts.columns["profile"].astype(np.int32) >> SCORE_SHIFT
+    low = (score > 0) & (score <= LOW_SCORE)
+    ticked = facts.columns["reasons"][low]
+    counts = {reason: int(np.count_nonzero(ticked & bit)) for reason, bit in REASON_BITS.items()}
+    reasons = dict(sorted(((r, n) for r, n in counts.items() if n), key=lambda item: -item[1]))
     statement = (
-        select(Rating.score, Rating.reasons, Rating.comment, Rating.created_at, Ticket.code)
+        select(Rating.score, Rating.comment, Rating.created_at, Ticket.code)
+        .select_from(Rating)
         .join(Ticket, Ticket.id == Rating.ticket_id)
         .where(
+            Rating.score <= LOW_SCORE,
+            Rating.comment != "",
             Ticket.office_id == office.id,
             Ticket.service_day >= date_from,
             Ticket.service_day <= date_to,
-            Rating.score <= LOW_SCORE,
             *filter_conditions(session, office, filters),
         )
         .order_by(Rating.created_at.desc(), Rating.id.desc())
+        .limit(LOW_SCORE_COMMENTS)
     )
-    reasons: Tally[str] = Tally()
-    comments: list[dict[str, Any]] = []
-    for score, given, comment, created_at, code in session.execute(statement):
-        reasons.update(given or [])
-        if comment and len(comments) < LOW_SCORE_COMMENTS:
-            comments.append(
-                {
-                    "score": score,
-                    "code": code,
-                    "comment": comment,
-                    "at": iso(created_at, office.timezone),
-                }
-            )
-    return {"reasons": dict(reasons.most_common()), "comments": comments}
+    comments = [
+        {"score": score, "code": code, "comment": comment, "at": iso(created_at, office.timezone)}
+        for score, comment, created_at, code in session.execute(statement)
+    ]
+    return {"reasons": reasons, "comments": comments}
 
 
 def service_timing(
@@ -213,27 +230,24 @@ def service_timing(
     date_from: date,
     date_to: date,
     filters: ReportFilter = NO_FILTER,
+    *,
+    facts: Facts | None = None,
 ) -> dict[str, int]:
     """How the service times of the served legs were measured: from *Start*
     ("start"), from the call where the clerk finished without *Start*
     ("call"), or not at all ("untimed": finished without *Start* where the
     office times only from *Start*). Legs closed at day end are left out."""
-    rows = session.execute(
-        select(Ticket.service_timed_from, func.count(Ticket.id))
-        .where(
-            Ticket.office_id == office.id,
-            Ticket.service_day >= date_from,
-            Ticket.service_day <= date_to,
-            Ticket.state.in_((DONE, TRANSFERRED)),
-            Ticket.is_time_accurate.is_(True),
-            *filter_conditions(session, office, filters),
-        )
-        .group_by(Ticket.service_timed_from)
-    )
-    counts = {"start": 0, "call": 0, "untimed": 0}
-    for timed_from, count in rows:
-        counts[timed_from if timed_from in counts else "untimed"] += count
-    return counts
+    if facts is None:
+        facts = load_facts(session, office, date_from, date_to, filters)
+    profile = facts.columns["profile"].astype(np.int32)
+    state = profile & 7
+    served = ((state == SERVED) | (state == TRANSFERRED_CODE)) & ((profile & ACCURATE_BIT) != 0)
+    timed = facts.columns["timed"][served]
+    return {
+        "start": int(np.count_nonzero(timed == TIMED_CODES["start"])),
+        "call": int(np.count_nonzero(timed == TIMED_CODES["call"])),
+        "untimed": int(np.count_nonzero(timed == UNTIMED)),
+    }
 
 
 def full_report(
@@ -252,8 +266,8 @@ def full_report(
         **_whole_summary(facts, names, filters),
         "by_day": by_day(facts),
         "heatmap": heatmap(facts),
-        "satisfaction": satisfaction(session, office, date_from, date_to, filters),
-        "service_timing": service_timing(session, office, date_from, date_to, filters),
+        "satisfaction": satisfaction(session, office, date_from, date_to, filters, facts=facts),
+        "service_timing": service_timing(session, office, date_from, date_to, filters, facts=facts),
     }
 
 

@@ -626,6 +626,8 @@ def test_a_large_history_matches_plain_python_in_every_table(db, office, counter
 
     def check(report):
         assert actual(report) == expected(legs)
+        served = sum(1 for t in legs if t.state == "done")
+        assert report["service_timing"] == {"start": served, "call": 0, "untimed": 0}
         for table, (column, key_of) in groupings.items():
             groups: dict = {}
             for ticket in legs:
