@@ -281,9 +281,9 @@ def report_json() -> Response:
 
 
 def _attachment(body: str | bytes, mimetype: str, filename: str) -> Response:
-    if isinstance(body, str):
-        # A byte order mark, so that Excel opens UTF-8 CSV with its diacritics.
-        body = "\ufeff" + body
+    # CSV goes out as plain UTF-8, without a byte order mark: it is for
+    # machines, which would read a mark as part of the first column's name;
+    # people get the workbook.
     return Response(
         body,
         mimetype=mimetype,
@@ -298,33 +298,43 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @page("manager")
 def report_table_export(name: str, extension: str) -> Response:
     """One table (``by_day.csv``), every table (``all.xlsx``), the raw legs
-    (``tickets.csv``) or the event log (``events.csv``) of the report."""
+    (``tickets.csv``) or the event log (``events.csv``) of the report; CSV
+    for machines, Excel for people (see :mod:`manager.exports`)."""
     if extension not in ("csv", "xlsx"):
         raise NotFound("exports are .csv or .xlsx", "not_found")
+    excel = extension == "xlsx"
     with database().read() as session:
         office = chosen_office(session, principal())
         date_from, date_to, filters = report_query(office)
         stem = f"luot-{office.code}-{date_from}-{date_to}-{name}"
-        if name == "tickets":
-            header = list(reports.CSV_COLUMNS)
-            rows = list(reports.ticket_rows(session, office, date_from, date_to, filters=filters))
-        elif name == "events":
-            header = list(reports.EVENT_COLUMNS)
-            rows = list(reports.event_rows(session, office, date_from, date_to))
+        body: str | bytes
+        if name in ("tickets", "events"):
+            # Rows are written as they are read, inside the session.
+            if name == "tickets":
+                title, columns = _("Từng lượt"), exports.TICKET_COLUMNS
+                rows = reports.ticket_rows(session, office, date_from, date_to, filters=filters)
+            else:
+                title, columns = _("Nhật ký sự kiện"), exports.EVENT_COLUMNS
+                rows = reports.event_rows(session, office, date_from, date_to)
+            if excel:
+                body = exports.rows_to_xlsx(title, columns, rows, language=language())
+            else:
+                body = exports.rows_to_csv(columns, rows)
         elif name == "all" or name in exports.TABLES:
             report = reports.full_report(session, office, date_from, date_to, filters=filters)
             chosen = exports.TABLES if name == "all" else (name,)
             tables = [exports.table(report, each, language=language()) for each in chosen]
-            if extension == "xlsx":
-                return _attachment(exports.to_xlsx(tables), XLSX, f"{stem}.xlsx")
-            if name == "all":
+            if excel:
+                body = exports.to_xlsx(tables, language=language())
+            elif name == "all":
                 raise NotFound("every table at once is an Excel workbook", "not_found")
-            return _attachment(exports.to_csv(tables[0]), "text/csv", f"{stem}.csv")
+            else:
+                body = exports.to_csv(tables[0])
         else:
             raise NotFound(f"no table {name!r}", "not_found")
-    if extension == "xlsx":
-        return _attachment(exports.rows_to_xlsx(name, header, rows), XLSX, f"{stem}.xlsx")
-    return _attachment(reports.csv_text(header, rows), "text/csv", f"{stem}.csv")
+    if excel:
+        return _attachment(body, XLSX, f"{stem}.xlsx")
+    return _attachment(body, "text/csv", f"{stem}.csv")
 
 
 def _decimal(value: float) -> str:
