@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -132,21 +133,27 @@ def packed_counts(session: Session, office: Office, date_from: date, date_to: da
     wait column alone, cut out of the pack by the database."""
     start = ReportDay.leg_count * _WAIT_OFFSET + 1
     waits = func.substr(ReportDay.legs, start, ReportDay.leg_count * np.dtype(np.int32).itemsize)
-    return list(
-        session.execute(
-            _with_changes(
-                select(
-                    ReportDay.service_day,
-                    *(getattr(ReportDay, name) for name in COUNTED),
-                    waits.label("waits"),
-                ).select_from(ReportDay)
-            ).where(
-                _sound(session, office),
-                ReportDay.service_day >= date_from,
-                ReportDay.service_day <= date_to,
-            )
-        )
+    statement = _with_changes(
+        select(
+            ReportDay.service_day,
+            *(getattr(ReportDay, name) for name in COUNTED),
+            waits.label("waits"),
+        ).select_from(ReportDay)
+    ).where(
+        _sound(session, office),
+        ReportDay.service_day >= date_from,
+        ReportDay.service_day <= date_to,
     )
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return list(session.execute(statement))
+    # PostgreSQL sends binary strings as hexadecimal text unless asked for
+    # its binary format, which halves what crosses and skips the decoding.
+    compiled = statement.compile(dialect=connection.dialect)
+    with connection.connection.driver_connection.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+        cursor.execute(str(compiled), compiled.params)
+        names = [column.name for column in cursor.description or ()]
+        return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
 
 def day_counts(columns: dict[str, np.ndarray]) -> dict[str, int]:

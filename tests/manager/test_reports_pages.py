@@ -187,6 +187,22 @@ def test_the_page_says_how_service_times_were_measured(client, auth, login, serv
     )
 
 
+def test_the_page_says_how_exact_its_figures_are(client, login, served_history):
+    login("manager")
+    notes = {
+        lang: re.search(
+            r'id="exactness-note">([^<]*)<',
+            client.get(f"/manager/reports?lang={lang}").get_data(as_text=True),
+        ).group(1)
+        for lang in ("vi", "en")
+    }
+    assert "mili giây, làm tròn xuống" in notes["vi"]
+    assert "chính xác đến mili giây" in notes["vi"]
+    assert "shares are rounded to 0.01 %. Each leg" in notes["en"]
+    assert "whole milliseconds, rounded down" in notes["en"]
+    assert "exact to the millisecond" in notes["en"]
+
+
 @pytest.mark.parametrize("counter", ["%C2%B2", "99999999999999999999999", "-1"])
 def test_report_filters_that_are_no_ids_are_400(client, login, counter):
     login("manager")
