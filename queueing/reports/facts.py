@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, String, cast, select
+from sqlalchemy import BigInteger, String, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from .. import rules
@@ -200,9 +200,37 @@ def read_live(
     ordinals = {raw: _ordinal(raw) for raw in set(day)}
     priority_code = {name: index for index, name in enumerate(PRIORITY_CODES)}
     channel_code = {name: index for index, name in enumerate(CHANNELS)}
-    state_codes = np.array([STATE_CODE[value] for value in state], np.int16)
     waits = _durations(wait)
     totals = _durations(total)
+    return {
+        "service": np.array(service, np.int32),
+        "counter": np.array([NOBODY if value is None else value for value in counter], np.int32),
+        "clerk": np.array([NOBODY if value is None else value for value in clerk], np.int32),
+        "day": np.array([ordinals[raw] for raw in day], np.int32),
+        "hour": np.array(hour, np.int8),
+        "priority": np.array([priority_code[value] for value in priority], np.int8),
+        "channel": np.array([channel_code[value] for value in channel], np.int8),
+        "profile": _leg_profiles(state, is_first, is_accurate, waits, totals, target, score),
+        "wait": waits.astype(np.int32),
+        "walk": _durations(walk).astype(np.int32),
+        "service_time": _durations(service_time).astype(np.int32),
+        "total": totals.astype(np.int32),
+        "timed": np.array([TIMED_CODES.get(value, UNTIMED) for value in timed_from], np.int8),
+        "reasons": np.array([_reason_bits(given) for given in reasons], np.int8),
+    }
+
+
+def _leg_profiles(
+    state: tuple[str, ...],
+    is_first: tuple[bool, ...],
+    is_accurate: tuple[bool, ...],
+    waits: np.ndarray,
+    totals: np.ndarray,
+    target: tuple[int, ...],
+    score: tuple[int | None, ...],
+) -> np.ndarray:
+    """The profiles of legs read live (see :data:`FIRST_BIT`)."""
+    state_codes = np.array([STATE_CODE[value] for value in state], np.int16)
     targets = np.array(target, np.int64)
     gave_up = (
         (state_codes == STATE_CODE[CANCELLED]) & (waits == NO_DURATION) & (totals != NO_DURATION)
@@ -214,28 +242,76 @@ def read_live(
         np.where(waits <= targets, WITHIN_YES, WITHIN_NO),
         np.where(gave_up & (totals > targets), WITHIN_NO, WITHIN_NOT_COUNTED),
     )
+    return profiles(
+        state_codes,
+        np.array(is_first, bool),
+        np.array(is_accurate, bool),
+        within,
+        np.array([value or 0 for value in score], np.int16),
+    )
+
+
+def read_live_offices(
+    session: Session, spans: list[tuple[int, date, date]]
+) -> dict[str, np.ndarray]:
+    """The office, profile and wait of the legs of each (office, first day,
+    last day) span, read from the legs themselves: what a comparison of
+    offices counts."""
+    if not spans:
+        return {
+            "office": np.zeros(0, np.int32),
+            "profile": np.zeros(0, np.int16),
+            "wait": np.zeros(0, np.int32),
+        }
+    statement = (
+        select(
+            Ticket.office_id,
+            Ticket.state,
+            Ticket.parent_id.is_(None),
+            Ticket.is_time_accurate,
+            Ticket.wait_ms,
+            Ticket.total_ms,
+            cast(Service.target_wait_minutes, BigInteger) * 60_000,
+            Rating.score,
+        )
+        .join(Service, Service.id == Ticket.service_id)
+        .outerjoin(Rating, Rating.ticket_id == Ticket.id)
+        .where(
+            or_(
+                *(
+                    and_(
+                        Ticket.office_id == office_id,
+                        Ticket.service_day >= first,
+                        Ticket.service_day <= last,
+                    )
+                    for office_id, first, last in spans
+                )
+            )
+        )
+    )
+    rows = session.connection().execute(statement).all()
+    if not rows:
+        return read_live_offices(session, [])
+    office, state, is_first, is_accurate, wait, total, target, score = zip(*rows, strict=True)
+    waits = _durations(wait)
     return {
-        "service": np.array(service, np.int32),
-        "counter": np.array([NOBODY if value is None else value for value in counter], np.int32),
-        "clerk": np.array([NOBODY if value is None else value for value in clerk], np.int32),
-        "day": np.array([ordinals[raw] for raw in day], np.int32),
-        "hour": np.array(hour, np.int8),
-        "priority": np.array([priority_code[value] for value in priority], np.int8),
-        "channel": np.array([channel_code[value] for value in channel], np.int8),
-        "profile": profiles(
-            state_codes,
-            np.array(is_first, bool),
-            np.array(is_accurate, bool),
-            within,
-            np.array([value or 0 for value in score], np.int16),
+        "office": np.array(office, np.int32),
+        "profile": _leg_profiles(
+            state, is_first, is_accurate, waits, _durations(total), target, score
         ),
         "wait": waits.astype(np.int32),
-        "walk": _durations(walk).astype(np.int32),
-        "service_time": _durations(service_time).astype(np.int32),
-        "total": totals.astype(np.int32),
-        "timed": np.array([TIMED_CODES.get(value, UNTIMED) for value in timed_from], np.int8),
-        "reasons": np.array([_reason_bits(given) for given in reasons], np.int8),
     }
+
+
+def spans_of(days: list[date]) -> list[tuple[date, date]]:
+    """Days, sorted, as runs of consecutive days (first, last)."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
 def _reason_bits(given: Any) -> int:

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,16 +62,25 @@ _WIDTHS = [np.dtype(kind).itemsize for _name, kind in COLUMNS]
 _WAIT_OFFSET = sum(_WIDTHS[: [name for name, _kind in COLUMNS].index("wait")])
 
 
-def targets_key(session: Session, office: Office) -> str:
-    """A digest of the office's services' targets: a pack counted against
+def targets_keys(session: Session, office_ids: list[int]) -> dict[int, str]:
+    """A digest of each office's services' targets: a pack counted against
     other targets is not sound."""
     rows = session.execute(
-        select(Service.id, Service.target_wait_minutes)
-        .where(Service.office_id == office.id)
-        .order_by(Service.id)
+        select(Service.office_id, Service.id, Service.target_wait_minutes)
+        .where(Service.office_id.in_(office_ids))
+        .order_by(Service.office_id, Service.id)
     ).all()
-    text = ";".join(f"{service_id}:{minutes}" for service_id, minutes in rows)
-    return hashlib.sha256(text.encode()).hexdigest()
+    texts: dict[int, list[str]] = {office_id: [] for office_id in office_ids}
+    for office_id, service_id, minutes in rows:
+        texts[office_id].append(f"{service_id}:{minutes}")
+    return {
+        office_id: hashlib.sha256(";".join(text).encode()).hexdigest()
+        for office_id, text in texts.items()
+    }
+
+
+def targets_key(session: Session, office: Office) -> str:
+    return targets_keys(session, [office.id])[office.id]
 
 
 def encode(columns: dict[str, np.ndarray]) -> bytes:
@@ -128,19 +137,27 @@ def read_packs(
     return {day: decode(blob, count, day) for day, count, blob in rows}
 
 
-def packed_counts(session: Session, office: Office, date_from: date, date_to: date) -> list[Any]:
-    """The counts of each sound pack of the office in the range, and its
-    wait column alone, cut out of the pack by the database."""
+def packed_counts(
+    session: Session, office_ids: list[int], date_from: date, date_to: date
+) -> list[Any]:
+    """The counts of each sound pack of the offices in the range, with its
+    office, day and wait column alone, cut out of the pack by the database."""
+    if not office_ids:
+        return []
+    keys = targets_keys(session, office_ids)
     start = ReportDay.leg_count * _WAIT_OFFSET + 1
     waits = func.substr(ReportDay.legs, start, ReportDay.leg_count * np.dtype(np.int32).itemsize)
     statement = _with_changes(
         select(
+            ReportDay.office_id,
             ReportDay.service_day,
             *(getattr(ReportDay, name) for name in COUNTED),
             waits.label("waits"),
         ).select_from(ReportDay)
     ).where(
-        _sound(session, office),
+        tuple_(ReportDay.office_id, ReportDay.targets).in_(list(keys.items())),
+        ReportDay.layout == LAYOUT,
+        ReportDay.built_from == func.coalesce(ReportDayChange.changes, 0),
         ReportDay.service_day >= date_from,
         ReportDay.service_day <= date_to,
     )
@@ -149,8 +166,11 @@ def packed_counts(session: Session, office: Office, date_from: date, date_to: da
         return list(session.execute(statement))
     # PostgreSQL sends binary strings as hexadecimal text unless asked for
     # its binary format, which halves what crosses and skips the decoding.
-    compiled = statement.compile(dialect=connection.dialect)
-    with connection.connection.driver_connection.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    driver = connection.connection.driver_connection
+    with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
         cursor.execute(str(compiled), compiled.params)
         names = [column.name for column in cursor.description or ()]
         return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]

@@ -26,8 +26,8 @@ from .facts import (
     UNTIMED,
     Facts,
     load_facts,
-    office_today,
-    read_live,
+    read_live_offices,
+    spans_of,
 )
 from .figures import Grouping, figures, grouped
 from .filters import NO_FILTER, ReportFilter, filter_conditions
@@ -298,34 +298,42 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _period_figures(
-    session: Session, office: Office, date_from: date, date_to: date
-) -> dict[str, Any]:
-    """The compared figures of one office over a range: the counts of its
-    packed days added up in the database, their waits read alone from the
-    packs, and the other days' legs read live."""
-    today = office_today(office)
-    last_closed = min(date_to, today - timedelta(days=1))
-    totals = dict.fromkeys(packs.COUNTED, 0)
-    waits: list[np.ndarray] = []
-    packed: set[date] = set()
-    if date_from <= last_closed:
-        for row in packs.packed_counts(session, office, date_from, last_closed):
-            packed.add(row.service_day)
-            for name in packs.COUNTED:
-                totals[name] += getattr(row, name)
-            waits.append(np.frombuffer(row.waits, np.int32))
-    unpacked = [
-        date_from + timedelta(days=offset)
-        for offset in range((date_to - date_from).days + 1)
-        if date_from + timedelta(days=offset) not in packed
+def _offices_figures(
+    session: Session, offices: Sequence[Office], date_from: date, date_to: date
+) -> dict[int, dict[str, Any]]:
+    """The compared figures of each office over a range: the counts of its
+    packed days added up, their waits read alone from the packs, and the
+    other days' legs read live."""
+    office_ids = [office.id for office in offices]
+    totals = {office_id: dict.fromkeys(packs.COUNTED, 0) for office_id in office_ids}
+    waits: dict[int, list[np.ndarray]] = {office_id: [] for office_id in office_ids}
+    packed: dict[int, set[date]] = {office_id: set() for office_id in office_ids}
+    for row in packs.packed_counts(session, office_ids, date_from, date_to):
+        packed[row.office_id].add(row.service_day)
+        counts = totals[row.office_id]
+        for name in packs.COUNTED:
+            counts[name] += getattr(row, name)
+        waits[row.office_id].append(np.frombuffer(row.waits, np.int32))
+    days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    spans = [
+        (office_id, first, last)
+        for office_id in office_ids
+        for first, last in spans_of([day for day in days if day not in packed[office_id]])
     ]
-    live = read_live(session, office, unpacked)
-    for name, value in packs.day_counts(live).items():
-        if name in totals:
-            totals[name] += value
-    waits.append(live["wait"])
-    values = np.concatenate(waits)
+    live = read_live_offices(session, spans)
+    for office_id in office_ids:
+        mine = live["office"] == office_id
+        if mine.any():
+            columns = {"profile": live["profile"][mine], "wait": live["wait"][mine]}
+            for name, value in packs.day_counts(columns).items():
+                if name in totals[office_id]:
+                    totals[office_id][name] += value
+            waits[office_id].append(columns["wait"])
+    return {office_id: _compared(totals[office_id], waits[office_id]) for office_id in office_ids}
+
+
+def _compared(totals: dict[str, int], waits: list[np.ndarray]) -> dict[str, Any]:
+    values = np.concatenate(waits) if waits else np.zeros(0, np.int32)
     values = values[values != NO_DURATION].astype(np.int64)
     p90 = None
     if len(values):
@@ -366,10 +374,11 @@ def compare_offices(
     the range, those of the previous period of the same length, and the
     change between them. Offices come in the order given."""
     previous_from, previous_to = previous_period(date_from, date_to)
+    current = _offices_figures(session, offices, date_from, date_to)
+    earlier = _offices_figures(session, offices, previous_from, previous_to)
     rows = []
     for office in offices:
-        now = _period_figures(session, office, date_from, date_to)
-        before = _period_figures(session, office, previous_from, previous_to)
+        now, before = current[office.id], earlier[office.id]
         rows.append(
             {
                 "office": office.code,
