@@ -224,21 +224,11 @@ def satisfaction(
     return {"reasons": reasons, "comments": comments}
 
 
-def service_timing(
-    session: Session,
-    office: Office,
-    date_from: date,
-    date_to: date,
-    filters: ReportFilter = NO_FILTER,
-    *,
-    facts: Facts | None = None,
-) -> dict[str, int]:
+def service_timing(facts: Facts) -> dict[str, int]:
     """How the service times of the served legs were measured: from *Start*
     ("start"), from the call where the clerk finished without *Start*
     ("call"), or not at all ("untimed": finished without *Start* where the
     office times only from *Start*). Legs closed at day end are left out."""
-    if facts is None:
-        facts = load_facts(session, office, date_from, date_to, filters)
     profile = facts.columns["profile"].astype(np.int32)
     state = profile & 7
     served = ((state == SERVED) | (state == TRANSFERRED_CODE)) & ((profile & ACCURATE_BIT) != 0)
@@ -267,7 +257,7 @@ def full_report(
         "by_day": by_day(facts),
         "heatmap": heatmap(facts),
         "satisfaction": satisfaction(session, office, date_from, date_to, filters, facts=facts),
-        "service_timing": service_timing(session, office, date_from, date_to, filters, facts=facts),
+        "service_timing": service_timing(facts),
     }
 
 
