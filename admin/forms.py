@@ -23,6 +23,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Opti
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from queueing.accounts import MIN_PASSWORD_LENGTH
+from queueing.models import ROLE_SUPERVISOR
 from queueing.settings import CLOCK_PATTERN, CODE_PATTERN, NAME_MAX, TEXT_MAX, TICKER_MAX
 
 REQUIRED = _l("Vui lòng điền mục này.")
@@ -250,8 +251,14 @@ class CounterForm(FlaskForm):
 ROLE_CHOICES = [
     SelectChoice("clerk", _l("Cán bộ một cửa")),
     SelectChoice("manager", _l("Quản lý")),
+    SelectChoice("supervisor", _l("Giám sát nhiều đơn vị")),
     SelectChoice("admin", _l("Quản trị hệ thống")),
 ]
+#: A token is never a supervisor's: a supervisor is a person who signs in.
+TOKEN_ROLE_CHOICES = [choice for choice in ROLE_CHOICES if choice.value != ROLE_SUPERVISOR]
+SUPERVISOR_TOKEN = _l(
+    "Giám sát viên không dùng mã truy cập API: hãy tạo tài khoản đăng nhập cho họ (mục Người dùng)."
+)
 PASSWORD_HELP = _l("Ít nhất %(count)d ký tự.", count=MIN_PASSWORD_LENGTH)
 
 
@@ -276,6 +283,48 @@ def password_fields() -> tuple[PasswordField, PasswordField]:
     )
 
 
+class RoleField(SelectField):
+    """The role of a user or a token, with its error in the page's language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "invalid_choice_message", _l("Vui lòng chọn một vai trò trong danh sách.")
+        )
+        super().__init__(*args, **kwargs)
+
+
+class TokenRoleField(RoleField):
+    """A token's role: a supervisor's is refused with the reason."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data == ROLE_SUPERVISOR:
+            raise ValidationError(SUPERVISOR_TOKEN)
+        super().pre_validate(form)
+
+
+class OfficesField(MultiCheckboxField):
+    """The offices a supervisor oversees, ticked; the view gives the choices
+    (office ids) and clears the ticks for any other role."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("choices", [])
+        kwargs.setdefault("invalid_value_message", _l("Không có đơn vị này."))
+        kwargs.setdefault("invalid_choice_message", _l("Không có đơn vị này."))
+        super().__init__(*args, **kwargs)
+
+
+def check_supervised(form: Any, field: Field) -> None:
+    """A supervisor oversees one office at least (said once: a tick that is
+    no office has its own error)."""
+    if form.role.data == ROLE_SUPERVISOR and not field.data and not field.errors:
+        raise ValidationError(_l("Hãy chọn ít nhất một đơn vị cho giám sát viên."))
+
+
+OFFICES_HELP = _l("Chỉ cho vai trò giám sát: các đơn vị người này được xem và so sánh.")
+OFFICE_HELP = _l("Giám sát viên không thuộc một đơn vị: hãy đánh dấu các đơn vị bên dưới.")
+
+
 class UserCreateForm(FlaskForm):
     username = StringField(
         _l("Tên đăng nhập"),
@@ -288,15 +337,21 @@ class UserCreateForm(FlaskForm):
         ],
     )
     display_name = StringField(_l("Họ và tên"), validators=[at_most(NAME_MAX)])
-    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, default="clerk")
-    office = SelectField(_l("Đơn vị"), choices=[])
+    role = RoleField(_l("Vai trò"), choices=ROLE_CHOICES, default="clerk")
+    office = SelectField(_l("Đơn vị"), choices=[], description=OFFICE_HELP)
+    offices = OfficesField(
+        _l("Các đơn vị giám sát"), description=OFFICES_HELP, validators=[check_supervised]
+    )
     password, confirm = password_fields()
 
 
 class UserEditForm(FlaskForm):
     display_name = StringField(_l("Họ và tên"), validators=[required(), at_most(NAME_MAX)])
-    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES)
-    office = SelectField(_l("Đơn vị"), choices=[])
+    role = RoleField(_l("Vai trò"), choices=ROLE_CHOICES)
+    office = SelectField(_l("Đơn vị"), choices=[], description=OFFICE_HELP)
+    offices = OfficesField(
+        _l("Các đơn vị giám sát"), description=OFFICES_HELP, validators=[check_supervised]
+    )
     is_active = BooleanField(_l("Đang hoạt động"))
 
 
@@ -308,7 +363,7 @@ class TokenForm(FlaskForm):
     name = StringField(
         _l("Tên (hệ thống hoặc thiết bị dùng mã)"), validators=[required(), at_most(NAME_MAX)]
     )
-    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, default="clerk")
+    role = TokenRoleField(_l("Vai trò"), choices=TOKEN_ROLE_CHOICES, default="clerk")
     office = SelectField(_l("Đơn vị"), choices=[])
 
 

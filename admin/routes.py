@@ -23,10 +23,11 @@ from wtforms.fields.choices import SelectChoice
 
 import printing
 from manager.access import chosen_office, offices_for, page, principal
-from queueing import reports, settings
+from queueing import accounts, reports, settings
 from queueing.errors import Invalid, NotAllowed, NotFound, QueueError
 from queueing.models import (
     ROLE_ADMIN,
+    ROLE_SUPERVISOR,
     ApiToken,
     Counter,
     Display,
@@ -35,12 +36,15 @@ from queueing.models import (
     Office,
     Service,
     User,
+    UserOffice,
 )
 from queueing.rules import service_day
 from web.context import database, now, write
 
 from .forms import (
     PERIODS,
+    ROLE_CHOICES,
+    SUPERVISOR_TOKEN,
     ConfirmForm,
     CounterForm,
     DisplayForm,
@@ -155,6 +159,10 @@ def error_messages() -> dict[str, str]:
         "own_account": _("Bạn không thể tự khóa hoặc tự đổi vai trò của chính mình."),
         "already_revoked": _("Mã truy cập này đã bị thu hồi."),
         "office_required": _("Cán bộ và quản lý phải thuộc một đơn vị."),
+        "office_not_found": _("Không có đơn vị này."),
+        "offices_required": _("Hãy chọn ít nhất một đơn vị cho giám sát viên."),
+        "offices_not_for_role": _("Chỉ giám sát viên được giao nhiều đơn vị."),
+        "supervisor_token": SUPERVISOR_TOKEN,
         "duplicate_service": _("Một lĩnh vực được chọn hai lần."),
     }
 
@@ -571,6 +579,51 @@ def _office_id(session: Session, code: str | None) -> int | None:
     return int(office.id)
 
 
+def _prepare_user_form(session: Session, form: UserCreateForm | UserEditForm) -> None:
+    """The choices of a user's form: one office for most roles, the offices
+    ticked for a supervisor. Only an administrator of every office makes
+    supervisors: their offices reach beyond any one office."""
+    form.office.choices = _office_choices(session)
+    form.offices.choices = [
+        SelectChoice(each.id, f"{each.name} ({each.code})")
+        for each in offices_for(session, principal())
+    ]
+    if not principal().is_installation_wide:
+        form.role.choices = [choice for choice in ROLE_CHOICES if choice.value != ROLE_SUPERVISOR]
+
+
+def _role_fields(session: Session, form: UserCreateForm | UserEditForm) -> dict[str, Any]:
+    """The role and office(s) of a valid user form, as the use case takes them."""
+    if form.role.data == ROLE_SUPERVISOR:
+        return {"role": ROLE_SUPERVISOR, "office_id": None, "office_ids": list(form.offices.data)}
+    return {
+        "role": form.role.data,
+        "office_id": _office_id(session, form.office.data),
+        "office_ids": [],
+    }
+
+
+def _fill_user_form(session: Session, form: UserEditForm, user: User) -> None:
+    """The user's office, or a supervisor's offices, ticked as they are."""
+    user_office = session.get(Office, user.office_id) if user.office_id else None
+    form.office.data = user_office.code if user_office else EVERY_OFFICE
+    form.offices.data = sorted(accounts.assigned_offices(session, user.id))
+
+
+def _supervised_offices(session: Session, user_ids: list[int]) -> dict[int, list[Office]]:
+    """Each supervisor's offices, by user id."""
+    found: dict[int, list[Office]] = {user_id: [] for user_id in user_ids}
+    rows = session.execute(
+        select(UserOffice.user_id, Office)
+        .join(Office, Office.id == UserOffice.office_id)
+        .where(UserOffice.user_id.in_(user_ids))
+        .order_by(Office.code)
+    )
+    for user_id, office in rows:
+        found[user_id].append(office)
+    return found
+
+
 def _visible_user(session: Session, user_id: int, office: Office) -> User:
     user = session.get(User, user_id)
     if user is None or user.office_id not in (None, office.id):
@@ -590,7 +643,18 @@ def users() -> str:
             .where(or_(User.office_id == office.id, User.office_id.is_(None)))
             .order_by(User.is_active.desc(), User.role, User.username)
         ).all()
-        return _render("admin/users.html", session, office, users=rows)
+        supervised = _supervised_offices(
+            session, [user.id for user in rows if user.role == ROLE_SUPERVISOR]
+        )
+        if not principal().is_installation_wide:
+            # An office's administrator sees the supervisors of their office.
+            rows = [
+                user
+                for user in rows
+                if user.role != ROLE_SUPERVISOR
+                or any(each.id == office.id for each in supervised[user.id])
+            ]
+        return _render("admin/users.html", session, office, users=rows, supervised=supervised)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -599,7 +663,7 @@ def user_new() -> str | BaseResponse:
     office, _offices = _office_of_page()
     form = UserCreateForm()
     with database().read() as session:
-        form.office.choices = _office_choices(session)
+        _prepare_user_form(session, form)
     if request.method == "GET":
         form.office.data = office.code
     error = None
@@ -610,8 +674,7 @@ def user_new() -> str | BaseResponse:
             fields = {
                 "username": form.username.data,
                 "password": form.password.data,
-                "role": form.role.data,
-                "office_id": _office_id(session, form.office.data),
+                **_role_fields(session, form),
                 "display_name": form.display_name.data or "",
             }
             return settings.create_user(session, office.id, fields, at, actor)
@@ -630,12 +693,10 @@ def user_edit(user_id: int) -> str | BaseResponse:
     office, _offices = _office_of_page()
     with database().read() as session:
         user = _visible_user(session, user_id, office)
-        choices = _office_choices(session)
-        user_office = session.get(Office, user.office_id) if user.office_id else None
-    form = UserEditForm(obj=user if request.method == "GET" else None)
-    form.office.choices = choices
-    if request.method == "GET":
-        form.office.data = user_office.code if user_office else EVERY_OFFICE
+        form = UserEditForm(obj=user if request.method == "GET" else None)
+        _prepare_user_form(session, form)
+        if request.method == "GET":
+            _fill_user_form(session, form, user)
     error = None
     if form.validate_on_submit():
         actor, at = principal().actor, now()
@@ -643,8 +704,7 @@ def user_edit(user_id: int) -> str | BaseResponse:
         def work(session: Session) -> User:
             fields = {
                 "display_name": form.display_name.data,
-                "role": form.role.data,
-                "office_id": _office_id(session, form.office.data),
+                **_role_fields(session, form),
                 "is_active": bool(form.is_active.data),
             }
             return settings.update_user(session, office.id, user_id, fields, at, actor)
@@ -685,7 +745,8 @@ def user_password(user_id: int) -> str | BaseResponse:
             return _go("admin.users", office)
     with database().read() as session:
         edit = UserEditForm(obj=user)
-        edit.office.choices = _office_choices(session)
+        _prepare_user_form(session, edit)
+        _fill_user_form(session, edit, user)
         return _render(
             "admin/user_form.html",
             session,

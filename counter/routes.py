@@ -36,9 +36,24 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from queueing import accounts, clerks, operations
 from queueing.errors import NotAllowed, NotAuthenticated, NotFound
-from queueing.models import ROLE_ADMIN, ROLE_MANAGER, Counter, Office, Service, User
+from queueing.models import (
+    ROLE_ADMIN,
+    ROLE_MANAGER,
+    ROLE_SUPERVISOR,
+    Counter,
+    Office,
+    Service,
+    User,
+)
 from queueing.queries import active_services, counters_of, iso
-from web.access import CHOSEN_COUNTER_KEY, LoginUser, Principal, check_office, require
+from web.access import (
+    CHOSEN_COUNTER_KEY,
+    LoginUser,
+    Principal,
+    check_office,
+    require,
+    visible_offices,
+)
 from web.context import database, now, write
 from web.extensions import limiter
 
@@ -72,13 +87,6 @@ def _logged_in_principal() -> Principal | None:
         return None
     principal: Principal = current_user.principal()
     return principal if principal.allows("clerk") else None
-
-
-def _office_of(session: Session, principal: Principal) -> Office | None:
-    """The clerk's office; None for an installation-wide user, who may pick any."""
-    if principal.office_id is None:
-        return None
-    return session.get(Office, principal.office_id)
 
 
 def _chosen_counter(session: Session, principal: Principal) -> Counter | None:
@@ -122,8 +130,9 @@ def login() -> str | BaseResponse:
     if form.validate_on_submit():
         with database().read() as db_session:
             user = accounts.authenticate(db_session, form.username.data or "", form.password.data)
+            scope = accounts.office_scope(db_session, user) if user is not None else None
         if user is not None:
-            login_user(LoginUser(user))
+            login_user(LoginUser(user, scope))
             # Another clerk's choice of counter does not carry over.
             session.pop(CHOSEN_COUNTER_KEY, None)
             return redirect(safe_next(form.next.data) or _landing(user.role))
@@ -134,11 +143,11 @@ def login() -> str | BaseResponse:
 
 
 def _landing(role: str) -> str:
-    """Where each role works: a clerk at a counter, a manager at the board,
-    an administrator in the admin screens."""
+    """Where each role works: a clerk at a counter, a manager (and a
+    supervisor) at the board, an administrator in the admin screens."""
     if role == ROLE_ADMIN:
         return url_for("admin.home")
-    if role == ROLE_MANAGER:
+    if role in (ROLE_MANAGER, ROLE_SUPERVISOR):
         return url_for("manager.board_page")
     return url_for("counter.terminal")
 
@@ -172,10 +181,9 @@ def choose() -> str | BaseResponse:
     form = ChooseCounterForm()
     error = None
     with database().read() as db_session:
-        office = _office_of(db_session, principal)
         if form.validate_on_submit():
             counter = db_session.get(Counter, form.counter.data)
-            if counter is not None and (office is None or counter.office_id == office.id):
+            if counter is not None and principal.works_in(counter.office_id):
                 holder = _other_holder(db_session, counter, principal)
                 if holder is not None and form.take_over.data != "yes":
                     return render_template(
@@ -191,7 +199,7 @@ def choose() -> str | BaseResponse:
                 session[CHOSEN_COUNTER_KEY] = counter.id
                 return redirect(url_for("counter.terminal"))
             error = _("Quầy này không thuộc đơn vị của bạn.")
-        offices = [office] if office is not None else _all_offices(db_session)
+        offices = sorted(visible_offices(db_session, principal), key=lambda each: each.code)
         choices = [
             {"office": each, "counters": _counter_choices(db_session, each)} for each in offices
         ]
@@ -211,10 +219,6 @@ def _other_holder(db_session: Session, counter: Counter, principal: Principal) -
         return None
     clerk = db_session.get(User, counter.clerk_id)
     return (clerk.display_name or clerk.username) if clerk is not None else None
-
-
-def _all_offices(db_session: Session) -> list[Office]:
-    return list(db_session.query(Office).order_by(Office.code))
 
 
 def _counter_choices(db_session: Session, office: Office) -> list[dict[str, Any]]:

@@ -11,13 +11,12 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import g, jsonify, redirect, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from queueing.errors import NotAllowed, NotAuthenticated, NotFound, QueueError
 from queueing.models import Office
-from web.access import Principal, current_principal, resolve_office
+from web.access import Principal, current_principal, resolve_office, visible_offices
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -79,15 +78,13 @@ def principal() -> Principal:
 
 
 def offices_for(session: Session, who: Principal) -> list[Office]:
-    """The offices a user may look at: their own, or every one."""
-    if who.office_id is not None:
-        office = session.get(Office, who.office_id)
-        return [office] if office is not None else []
-    return list(session.scalars(select(Office).order_by(Office.id)))
+    """The offices a user may look at: their own, a supervisor's, or every one."""
+    return visible_offices(session, who)
 
 
 def chosen_office(session: Session, who: Principal) -> Office:
-    """The office of ``?office=CODE``, else the user's own, else the first."""
+    """The office of ``?office=CODE``, else the user's own, else the first
+    they may look at (a supervisor chooses among theirs)."""
     code = request.args.get("office") or request.form.get("office_code") or None
     if code is not None or who.office_id is not None:
         return resolve_office(session, code, who)

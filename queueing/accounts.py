@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import Invalid
-from .models import ROLES, ApiToken, User
+from .models import ROLE_SUPERVISOR, ROLES, TOKEN_ROLES, ApiToken, User, UserOffice
 
 MIN_PASSWORD_LENGTH = 8
 #: Checked against when a username is unknown, so that a login takes as long
@@ -27,6 +27,33 @@ def role_allows(role: str, needed: str) -> bool:
 def _check_role(role: str) -> None:
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", "unknown_role")
+
+
+def check_token_role(role: str) -> None:
+    """A token is a clerk's, a manager's or an administrator's: a supervisor
+    oversees offices as a person signed in, never through a token."""
+    if role == ROLE_SUPERVISOR:
+        raise Invalid(
+            f"a token's role is one of {', '.join(TOKEN_ROLES)}: a supervisor signs in",
+            "supervisor_token",
+        )
+    if role not in TOKEN_ROLES:
+        raise Invalid(f"role must be one of {', '.join(TOKEN_ROLES)}", "unknown_role")
+
+
+def assigned_offices(session: Session, user_id: int) -> frozenset[int]:
+    """The ids of the offices a supervisor oversees."""
+    return frozenset(
+        session.scalars(select(UserOffice.office_id).where(UserOffice.user_id == user_id))
+    )
+
+
+def office_scope(session: Session, user: User) -> frozenset[int] | None:
+    """A supervisor's offices; None for any other user, whose office is
+    ``user.office_id`` (None: every office)."""
+    if user.role != ROLE_SUPERVISOR:
+        return None
+    return assigned_offices(session, user.id)
 
 
 def create_user(
@@ -80,7 +107,7 @@ def create_token(
     session: Session, name: str, role: str, now: datetime, *, office_id: int | None = None
 ) -> tuple[ApiToken, str]:
     """A new token row and the token itself, which is never stored."""
-    _check_role(role)
+    check_token_role(role)
     token = "luot_" + secrets.token_urlsafe(32)
     row = ApiToken(
         name=name, token_hash=hash_token(token), role=role, office_id=office_id, created_at=now

@@ -18,6 +18,7 @@ from .models import (
     ROLE_ADMIN,
     ROLE_CLERK,
     ROLE_MANAGER,
+    ROLE_SUPERVISOR,
     Counter,
     CounterService,
     Display,
@@ -25,6 +26,7 @@ from .models import (
     Office,
     Service,
     User,
+    UserOffice,
 )
 
 DEMO_OFFICE_CODE = "DEMO"
@@ -33,6 +35,7 @@ DEMO_OFFICE_CODE = "DEMO"
 DEMO_USERS = (
     ("admin", "demo-admin", ROLE_ADMIN, "Quản trị hệ thống"),
     ("quanly", "demo-quanly", ROLE_MANAGER, "Trưởng bộ phận Một cửa"),
+    ("giamsat", "demo-giamsat", ROLE_SUPERVISOR, "Lãnh đạo Sở Nội vụ"),
     ("canbo1", "demo-canbo1", ROLE_CLERK, "Nguyễn Thị Lan"),
     ("canbo2", "demo-canbo2", ROLE_CLERK, "Trần Văn Minh"),
     ("canbo3", "demo-canbo3", ROLE_CLERK, "Lê Thu Hà"),
@@ -188,14 +191,16 @@ def seed_demo(
     for username, password, role, display_name in DEMO_USERS if with_users else ():
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             continue
-        create_user(
+        user = create_user(
             session,
             username,
             password,
             role,
             now,
-            office_id=None if role == ROLE_ADMIN else office.id,
+            office_id=None if role in (ROLE_ADMIN, ROLE_SUPERVISOR) else office.id,
             display_name=display_name,
         )
+        if role == ROLE_SUPERVISOR:
+            session.add(UserOffice(user_id=user.id, office_id=office.id))
     session.flush()
     return office

@@ -97,9 +97,15 @@ SERVICE_STARTS = (SERVICE_STARTS_AT_CALL, SERVICE_STARTS_AT_START)
 
 ROLE_CLERK = "clerk"
 ROLE_MANAGER = "manager"
+#: Oversees several offices (a province's or a department's leaders): has
+#: no office of their own (``users.office_id`` NULL) but those assigned in
+#: ``user_offices``, and works in those only.
+ROLE_SUPERVISOR = "supervisor"
 ROLE_ADMIN = "admin"
 #: Each role can do what the ones before it can.
-ROLES = (ROLE_CLERK, ROLE_MANAGER, ROLE_ADMIN)
+ROLES = (ROLE_CLERK, ROLE_MANAGER, ROLE_SUPERVISOR, ROLE_ADMIN)
+#: The roles an API token may have: a supervisor is a person who signs in.
+TOKEN_ROLES = (ROLE_CLERK, ROLE_MANAGER, ROLE_ADMIN)
 
 
 class Office(Base):
@@ -496,3 +502,12 @@ class Display(Base):
     #: "digits" reads 1025 as một-không-hai-năm, "number" as a number.
     number_reading: Mapped[str] = mapped_column(String(8), default="digits")
     created_at: Mapped[datetime]
+
+
+class UserOffice(Base):
+    """An office a supervisor oversees; a supervisor works in these only."""
+
+    __tablename__ = "user_offices"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)

@@ -18,7 +18,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -28,6 +28,7 @@ from .models import (
     DISPLAY_LANGUAGES,
     NUMBER_READINGS,
     ROLE_ADMIN,
+    ROLE_SUPERVISOR,
     ROLES,
     SERVICE_STARTS,
     ApiToken,
@@ -38,6 +39,7 @@ from .models import (
     Office,
     Service,
     User,
+    UserOffice,
 )
 from .operations import Actor, record
 
@@ -566,11 +568,66 @@ def _check_counter_number(
 def _role_and_office(session: Session, role: Any, office_id: Any) -> tuple[str, int | None]:
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", "unknown_role")
+    if role == ROLE_SUPERVISOR:
+        # No office of their own: the offices they oversee are assigned.
+        return role, None
     if office_id is not None:
         _office(session, office_id)
     elif role != ROLE_ADMIN:
         raise Invalid("a clerk or a manager belongs to an office", "office_required")
     return role, office_id
+
+
+#: Ids beyond this are no row's (and PostgreSQL refuses to compare them).
+_LARGEST_ID = 2**31 - 1
+
+
+def _supervised(session: Session, role: str, office_ids: Any) -> list[int]:
+    """The offices assigned to a supervisor, sorted: at least one, each an
+    office that exists. Other roles are assigned none."""
+    if office_ids is None:
+        office_ids = []
+    if not isinstance(office_ids, list | tuple | set | frozenset) or not all(
+        isinstance(each, int) and not isinstance(each, bool) for each in office_ids
+    ):
+        raise Invalid("office_ids must be a list of office ids", "invalid_field")
+    wanted = sorted(set(office_ids))
+    if role != ROLE_SUPERVISOR:
+        if wanted:
+            raise Invalid("only a supervisor oversees offices", "offices_not_for_role")
+        return []
+    if not wanted:
+        raise Invalid("a supervisor oversees at least one office", "offices_required")
+    known = set(
+        session.scalars(
+            select(Office.id).where(Office.id.in_([i for i in wanted if 0 < i <= _LARGEST_ID]))
+        )
+    )
+    unknown = [each for each in wanted if each not in known]
+    if unknown:
+        raise Invalid(f"no office with id {unknown[0]}", "office_not_found")
+    return wanted
+
+
+def _assign_offices(session: Session, user_id: int, office_ids: list[int]) -> None:
+    """Make the supervisor's assigned offices exactly ``office_ids``."""
+    current = accounts.assigned_offices(session, user_id)
+    gone = current - set(office_ids)
+    if gone:
+        session.execute(
+            delete(UserOffice).where(UserOffice.user_id == user_id, UserOffice.office_id.in_(gone))
+        )
+    session.add_all(
+        UserOffice(user_id=user_id, office_id=each) for each in office_ids if each not in current
+    )
+    session.flush()
+
+
+def _logging_offices(office_id: int, supervised: Iterable[int]) -> list[int]:
+    """The offices whose log records a change of a user: the user's own (or,
+    for a user without one, where the administrator acted), and every office
+    that the change gave a supervisor or took one from."""
+    return sorted({office_id, *supervised})
 
 
 def create_user(
@@ -582,8 +639,11 @@ def create_user(
 ) -> User:
     """A new user; ``context_office_id`` is the office whose log records it
     (an administrator of every office has none of their own)."""
-    _unknown_fields(fields, ("username", "password", "role", "office_id", "display_name"))
+    _unknown_fields(
+        fields, ("username", "password", "role", "office_id", "office_ids", "display_name")
+    )
     role, office_id = _role_and_office(session, fields.get("role"), fields.get("office_id"))
+    supervised = _supervised(session, role, fields.get("office_ids"))
     user = accounts.create_user(
         session,
         _text(fields.get("username"), "username", limit=80, required=True),
@@ -593,17 +653,18 @@ def create_user(
         office_id=office_id,
         display_name=_text(fields.get("display_name"), "display_name"),
     )
-    record(
-        session,
-        office_id or context_office_id,
-        "user_created",
-        now,
-        actor,
-        user_id=user.id,
-        username=user.username,
-        role=role,
-        user_office_id=office_id,
-    )
+    details: dict[str, Any] = {
+        "user_id": user.id,
+        "username": user.username,
+        "role": role,
+        "user_office_id": office_id,
+    }
+    if role != ROLE_SUPERVISOR:
+        record(session, office_id or context_office_id, "user_created", now, actor, **details)
+        return user
+    _assign_offices(session, user.id, supervised)
+    for each in _logging_offices(context_office_id, supervised):
+        record(session, each, "user_created", now, actor, **details, office_ids=supervised)
     return user
 
 
@@ -626,14 +687,20 @@ def update_user(
     now: datetime,
     actor: Actor,
 ) -> User:
-    _unknown_fields(fields, ("role", "office_id", "display_name", "is_active"))
+    _unknown_fields(fields, ("role", "office_id", "office_ids", "display_name", "is_active"))
     user = _user(session, user_id)
+    before = sorted(accounts.assigned_offices(session, user.id))
+    supervised = before
     values: dict[str, Any] = {}
-    if "role" in fields or "office_id" in fields:
+    if "role" in fields or "office_id" in fields or "office_ids" in fields:
         role, office_id = _role_and_office(
             session, fields.get("role", user.role), fields.get("office_id", user.office_id)
         )
         values.update(role=role, office_id=office_id)
+        # A supervisor keeps their offices unless new ones are given; any
+        # other role oversees none.
+        kept = before if role == ROLE_SUPERVISOR else []
+        supervised = _supervised(session, role, fields.get("office_ids", kept))
     if "display_name" in fields:
         values["display_name"] = _text(fields["display_name"], "display_name") or user.username
     if "is_active" in fields:
@@ -643,21 +710,26 @@ def update_user(
     ):
         raise WrongState("you cannot deactivate yourself or change your own role", "own_account")
     changes = _apply(user, values)
+    if supervised != before:
+        changes["office_ids"] = [before, supervised]
+        _assign_offices(session, user.id, supervised)
     if changes:
         session.flush()
         kind = "user_updated"
         if set(changes) == {"is_active"}:
             kind = "user_activated" if user.is_active else "user_deactivated"
-        record(
-            session,
-            user.office_id or context_office_id,
-            kind,
-            now,
-            actor,
-            user_id=user.id,
-            username=user.username,
-            changes=_jsonable(changes),
-        )
+        gained_or_lost = set(before) ^ set(supervised)
+        for each in _logging_offices(user.office_id or context_office_id, gained_or_lost):
+            record(
+                session,
+                each,
+                kind,
+                now,
+                actor,
+                user_id=user.id,
+                username=user.username,
+                changes=_jsonable(changes),
+            )
     return user
 
 
@@ -701,8 +773,7 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """A new API token and the token itself, to be shown once."""
     name = _text(name, "name", required=True)
-    if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}", "unknown_role")
+    accounts.check_token_role(role)
     if office_id is not None:
         _office(session, office_id)
     row, token = accounts.create_token(session, name, role, now, office_id=office_id)

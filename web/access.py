@@ -38,34 +38,60 @@ class Principal:
     kind: str
     id: int
     role: str
-    #: None for an installation-wide user or token.
+    #: None for an installation-wide user or token, and for a supervisor.
     office_id: int | None
     name: str
+    #: The offices a supervisor oversees; None for everyone else.
+    office_ids: frozenset[int] | None = None
 
     @property
     def actor(self) -> Actor:
         return Actor(f"{self.kind}:{self.id}", clerk_id=self.id if self.kind == "user" else None)
 
+    @property
+    def is_installation_wide(self) -> bool:
+        """Whether this works in every office (never a supervisor)."""
+        return self.office_id is None and self.office_ids is None
+
     def allows(self, role: str) -> bool:
         return accounts.role_allows(self.role, role)
 
     def works_in(self, office_id: int) -> bool:
-        """Whether this is the office's (an installation-wide one works in every office)."""
+        """Whether this is the office's: its own office, a supervisor's
+        assigned ones, or every office for an installation-wide one."""
+        if self.office_ids is not None:
+            return office_id in self.office_ids
         return self.office_id in (None, office_id)
 
 
-class LoginUser(UserMixin):
-    """The session's user as Flask-Login holds it."""
+def user_principal(session: Session, user: User, name: str | None = None) -> Principal:
+    """The principal of a user as it stands in the database."""
+    return Principal(
+        "user",
+        user.id,
+        user.role,
+        user.office_id,
+        name or user.display_name or user.username,
+        accounts.office_scope(session, user),
+    )
 
-    def __init__(self, user: User) -> None:
+
+class LoginUser(UserMixin):
+    """The session's user as Flask-Login holds it, loaded once per request
+    (a supervisor's offices with it: one small query)."""
+
+    def __init__(self, user: User, office_ids: frozenset[int] | None = None) -> None:
         self.id = user.id
         self.username = user.username
         self.role = user.role
         self.office_id = user.office_id
+        self.office_ids = office_ids
         self.display_name = user.display_name or user.username
 
     def principal(self) -> Principal:
-        return Principal("user", self.id, self.role, self.office_id, self.display_name)
+        return Principal(
+            "user", self.id, self.role, self.office_id, self.display_name, self.office_ids
+        )
 
 
 @login_manager.user_loader
@@ -76,7 +102,7 @@ def load_user(user_id: str) -> LoginUser | None:
         user = session.get(User, int(user_id))
         if user is None or not user.is_active:
             return None
-        return LoginUser(user)
+        return LoginUser(user, accounts.office_scope(session, user))
 
 
 def current_principal() -> Principal | None:
@@ -123,7 +149,7 @@ def still_allowed(principal: Principal) -> Principal:
         user = session.get(User, principal.id)
         if user is None or not user.is_active:
             raise NotAuthenticated("this account is no longer active", "bad_token")
-        return Principal("user", user.id, user.role, user.office_id, principal.name)
+        return user_principal(session, user, principal.name)
 
 
 def principal_for_token(token: str) -> Principal:
@@ -172,6 +198,13 @@ def resolve_office(session: Session, code: str | None, principal: Principal | No
     elif principal is not None and principal.office_id is not None:
         office = session.get(Office, principal.office_id)
         assert office is not None
+    elif principal is not None and principal.office_ids is not None:
+        # A supervisor: their office when they oversee one, else they name it.
+        if len(principal.office_ids) != 1:
+            raise Invalid("name the office: you oversee several", "office_required")
+        (only,) = principal.office_ids
+        office = session.get(Office, only)
+        assert office is not None
     else:
         offices = session.scalars(_TWO_OFFICES).all()
         office = offices[0] if len(offices) == 1 else None
@@ -184,3 +217,14 @@ def resolve_office(session: Session, code: str | None, principal: Principal | No
 def check_office(principal: Principal | None, office_id: int) -> None:
     if principal is not None and not principal.works_in(office_id):
         raise NotAllowed("this belongs to another office", "other_office")
+
+
+def visible_offices(session: Session, principal: Principal) -> list[Office]:
+    """The offices a principal works in, in the order they were created:
+    its own, a supervisor's assigned ones, or every office."""
+    statement = select(Office).order_by(Office.id)
+    if principal.office_ids is not None:
+        statement = statement.where(Office.id.in_(sorted(principal.office_ids)))
+    elif principal.office_id is not None:
+        statement = statement.where(Office.id == principal.office_id)
+    return list(session.scalars(statement))

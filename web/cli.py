@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from flask import Flask
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from queueing import accounts, operations, settings
 from queueing.demo import seed_demo
 from queueing.errors import QueueError
-from queueing.models import ROLE_ADMIN, ROLES, Office
+from queueing.models import ROLE_ADMIN, ROLE_SUPERVISOR, ROLES, TOKEN_ROLES, Office
 from queueing.operations import Actor
 
 from .context import database
@@ -39,6 +40,23 @@ def _office_id(session: Session, code: str | None, role: str) -> int | None:
     return int(offices[0])
 
 
+def _supervised_ids(session: Session, codes: str | None) -> list[int]:
+    """The offices of ``--office A,B`` for a supervisor: one at least."""
+    wanted = [code.strip() for code in (codes or "").split(",") if code.strip()]
+    if not wanted:
+        raise click.ClickException("a supervisor oversees offices: give --office CODE[,CODE...]")
+    found = {
+        code: office_id
+        for code, office_id in session.execute(
+            select(Office.code, Office.id).where(Office.code.in_(wanted))
+        )
+    }
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        raise click.ClickException(f"no office with code {missing[0]!r}")
+    return sorted({int(found[code]) for code in wanted})
+
+
 def _audit_office(session: Session, office_id: int | None) -> int | None:
     """The office whose log records the change: the one named, else the
     first; None before any office exists."""
@@ -53,7 +71,7 @@ def register(app: Flask) -> None:
 
     @app.cli.command("create-api-token")
     @click.argument("name")
-    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--role", type=click.Choice(TOKEN_ROLES), required=True)
     @click.option(
         "--office",
         "office_code",
@@ -88,7 +106,10 @@ def register(app: Flask) -> None:
         "--office",
         "office_code",
         default=None,
-        help="Office code (default: all offices for an admin, else the only office).",
+        help=(
+            "Office code (default: all offices for an admin, else the only office);"
+            " a supervisor's offices as CODE,CODE."
+        ),
     )
     @click.option("--name", "display_name", default="", help="Name shown on screens.")
     @click.password_option()
@@ -99,15 +120,18 @@ def register(app: Flask) -> None:
         now = datetime.now(UTC)
 
         def work(session: Session) -> None:
-            office_id = _office_id(session, office_code, role)
-            audit = _audit_office(session, office_id)
-            fields = {
+            fields: dict[str, Any] = {
                 "username": username,
                 "password": password,
                 "role": role,
-                "office_id": office_id,
                 "display_name": display_name,
             }
+            if role == ROLE_SUPERVISOR:
+                fields["office_ids"] = _supervised_ids(session, office_code)
+                audit = _audit_office(session, fields["office_ids"][0])
+            else:
+                fields["office_id"] = _office_id(session, office_code, role)
+                audit = _audit_office(session, fields["office_id"])
             if audit is None:
                 # The installation's first administrator, before any office.
                 accounts.create_user(session, username, password, role, now, office_id=None)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from queueing import accounts
-from queueing.models import Office
+from queueing.models import Office, UserOffice
 
 PASSWORD = "correct-horse-7"
 
@@ -36,9 +36,12 @@ def make_user(app_db: Any, clock: Any) -> Callable[..., int]:
                 PASSWORD,
                 role,
                 clock(),
-                office_id=office_id,
+                office_id=None if role == "supervisor" else office_id,
                 display_name=username.title(),
             )
+            if role == "supervisor" and office_id is not None:
+                # A supervisor has no office of their own: this one is assigned.
+                session.add(UserOffice(user_id=user.id, office_id=office_id))
             return user.id
 
         return app_db.write(work)

@@ -248,7 +248,12 @@ def test_the_rating_tablet_rates_a_finished_ticket_as_staff(client, make_user, l
 
 @pytest.mark.parametrize(
     ("role", "landing"),
-    [("clerk", "/counter"), ("manager", "/manager/"), ("admin", "/admin/")],
+    [
+        ("clerk", "/counter"),
+        ("manager", "/manager/"),
+        ("supervisor", "/manager/"),
+        ("admin", "/admin/"),
+    ],
 )
 def test_each_role_lands_where_it_works(client, make_user, log_in, role, landing):
     make_user("someone", role=role)

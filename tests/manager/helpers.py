@@ -11,7 +11,7 @@ from typing import Any
 
 from queueing import accounts
 from queueing.demo import DEMO_OFFICE_CODE
-from queueing.models import ROLE_ADMIN, Office
+from queueing.models import ROLE_ADMIN, ROLE_SUPERVISOR, Office, UserOffice
 
 PASSWORD = "correct-horse-battery"
 CSRF = re.compile(
@@ -20,7 +20,8 @@ CSRF = re.compile(
 
 
 def make_user(database: Any, role: str, now: Any, *, username: str | None = None) -> int:
-    """A user of the demo office (an admin: of every office); returns its id."""
+    """A user of the demo office (an admin: of every office; a supervisor:
+    overseeing the demo office); returns its id."""
 
     def work(session: Any) -> int:
         office = session.query(Office).filter_by(code=DEMO_OFFICE_CODE).one()
@@ -30,9 +31,11 @@ def make_user(database: Any, role: str, now: Any, *, username: str | None = None
             PASSWORD,
             role,
             now(),
-            office_id=None if role == ROLE_ADMIN else office.id,
+            office_id=None if role in (ROLE_ADMIN, ROLE_SUPERVISOR) else office.id,
             display_name=f"Người dùng {role}",
         )
+        if role == ROLE_SUPERVISOR:
+            session.add(UserOffice(user_id=user.id, office_id=office.id))
         return int(user.id)
 
     return int(database.write(work))
