@@ -79,6 +79,32 @@ def _figures(
     }
 
 
+#: The figures of an office in a comparison (queueing.reports.COMPARED).
+COMPARED_FIGURES = {
+    "issued": "tickets issued",
+    "served": "legs served",
+    "no_show": "legs marked no-show",
+    "no_show_rate": "no-shows per ticket issued (0..1)",
+    "wait_mean_s": "mean wait, seconds",
+    "wait_p90_s": "90th percentile of the wait, seconds",
+    "service_level": "share (0..1) called within target",
+    "rating_count": "ratings given",
+    "rating_mean": "mean score, 1..5",
+    "low_score_share": "share (0..1) of ratings of 3 or less",
+}
+
+
+def _compared_figures() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": list(COMPARED_FIGURES),
+        "properties": {
+            name: {**NULLABLE_NUMBER, "description": description}
+            for name, description in COMPARED_FIGURES.items()
+        },
+    }
+
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -279,6 +305,46 @@ SCHEMAS: dict[str, Any] = {
         },
         ["by_service", "by_counter", "by_clerk", "by_hour"],
     ),
+    "ComparedFigures": _compared_figures(),
+    "OfficeComparison": {
+        "type": "object",
+        "required": ["from", "to", "previous", "offices"],
+        "properties": {
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "previous": {
+                "type": "object",
+                "description": "the period of the same length just before",
+                "required": ["from", "to"],
+                "properties": {
+                    "from": {"type": "string", "format": "date"},
+                    "to": {"type": "string", "format": "date"},
+                },
+            },
+            "offices": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        ref("ComparedFigures"),
+                        {
+                            "type": "object",
+                            "required": ["office", "name", "previous", "trend"],
+                            "properties": {
+                                "office": {"type": "string", "description": "office code"},
+                                "name": {"type": "string"},
+                                "previous": ref("ComparedFigures"),
+                                "trend": {
+                                    **ref("ComparedFigures"),
+                                    "description": "each figure minus the previous period's; "
+                                    "null where either is unknown",
+                                },
+                            },
+                        },
+                    ]
+                },
+            },
+        },
+    },
 }
 
 ERROR_DESCRIPTIONS = {
@@ -332,6 +398,8 @@ HOLDER_TOKEN_QUERY = {
 }
 CLERK = [{"bearer": []}, {"session": []}]
 MANAGER = CLERK
+#: A supervisor signs in (a session); an administrator may use a token too.
+SUPERVISOR = CLERK
 
 EMPTY_BODY = {"type": "object"}
 
@@ -599,6 +667,48 @@ def _paths() -> dict[str, Any]:
                 "parameters": [OFFICE_QUERY, *DATE_QUERIES],
                 "responses": {
                     "200": _json(ref("Summary"), "The figures"),
+                    **_errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
+        "/api/v1/reports/offices": {
+            "get": {
+                "summary": "Offices side by side: each one's figures, the previous period's "
+                "and the change",
+                "description": "For supervisors (their assigned offices) and administrators "
+                "(every office they work in; an administrator's token too). Clerks and "
+                "managers get 403; naming an office that is not the caller's, 403 "
+                "other_office. Offices come in the order named, else by code.",
+                "tags": ["reports"],
+                "security": SUPERVISOR,
+                "parameters": [
+                    {
+                        "name": "offices",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "office codes, comma-separated; default: every office "
+                        "of the caller",
+                    },
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "format": "date"},
+                        "description": "first day (YYYY-MM-DD), included; defaults to 29 days "
+                        "before to",
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "format": "date"},
+                        "description": "last day (YYYY-MM-DD), included; defaults to today in "
+                        "the offices' timezone",
+                    },
+                ],
+                "responses": {
+                    "200": _json(ref("OfficeComparison"), "The offices' figures"),
                     **_errors(400, 401, 403, 404, 422),
                 },
             }

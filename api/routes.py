@@ -30,7 +30,7 @@ from queueing.queries import (
     service_payload,
     ticket_payload,
 )
-from web import payloads, printing_jobs
+from web import office_comparison, payloads, printing_jobs
 from web.access import (
     CHOSEN_COUNTER_KEY,
     check_office,
@@ -388,6 +388,21 @@ def report_summary() -> Response:
         office = resolve_office(session, office_param(), principal)
         date_from, date_to = report_range(office)
         return jsonify(reports.summary(session, office, date_from, date_to))
+
+
+@bp.get("/reports/offices")
+def report_offices() -> Response:
+    """Offices side by side: a supervisor's own, or an administrator's."""
+    principal = require(office_comparison.COMPARING_ROLE)
+    with database().read() as session:
+        _offices, body = office_comparison.compare(
+            session,
+            principal,
+            request.args.get("offices"),
+            request.args.get("from"),
+            request.args.get("to"),
+        )
+    return jsonify(body)
 
 
 @bp.get("/reports/tickets.csv")

@@ -1,6 +1,11 @@
 """Who may do what, over every API operation and Socket.IO namespace, for
 the public, each role and a revoked token. (tests/manager/test_access.py
-covers every page under /manager and /admin the same way.)"""
+covers every page under /manager and /admin the same way.)
+
+Clerks, managers and administrators call with tokens; a supervisor, who has
+no token, with a signed-in browser of their own (cookie and CSRF header),
+overseeing the demo office. tests/security/test_supervisor_scope.py checks
+that a supervisor is refused everywhere in offices not theirs."""
 
 from __future__ import annotations
 
@@ -10,10 +15,14 @@ import pytest
 
 from api.openapi import document
 from queueing import accounts
+from tests.manager.helpers import log_in, make_user, session_csrf
 from web.extensions import socketio
 
+#: Roles that call with a token.
 ROLES = ("clerk", "manager", "admin")
-RANK = {"public": 0, "clerk": 1, "manager": 2, "admin": 3}
+RANK = {"public": 0, "clerk": 1, "manager": 2, "supervisor": 3, "admin": 4}
+#: Operations above the manager's: offices side by side.
+SUPERVISOR_PATHS = ("/api/v1/reports/offices",)
 
 
 def needed_role(path: str, operation: dict) -> str:
@@ -24,6 +33,8 @@ def needed_role(path: str, operation: dict) -> str:
     if any(not requirement for requirement in operation["security"]):
         # Public, with an optional token (issuing).
         return "public"
+    if path in SUPERVISOR_PATHS:
+        return "supervisor"
     return "manager" if path.startswith("/api/v1/reports/") else "clerk"
 
 
@@ -49,11 +60,30 @@ def credentials(app_db, clock):
     return headers
 
 
-def test_every_api_operation_answers_each_role_as_allowed(client, credentials):
+@pytest.fixture
+def supervisor_client(app, app_db, clock):
+    """A browser of its own, signed in as a supervisor of the demo office."""
+    browser = app.test_client()
+    log_in(browser, make_user(app_db, "supervisor", clock, username="giamsat"))
+    return browser
+
+
+@pytest.fixture
+def callers(client, credentials, supervisor_client, app):
+    """Who calls -> (test client, headers)."""
+    found = {who: (client, headers) for who, headers in credentials.items()}
+    found["supervisor"] = (
+        supervisor_client,
+        {"X-CSRFToken": session_csrf(app, supervisor_client)},
+    )
+    return found
+
+
+def test_every_api_operation_answers_each_role_as_allowed(callers):
     checked = 0
     for method, path, needed in operations():
-        for who, headers in credentials.items():
-            response = client.open(path, method=method, json={}, headers=headers)
+        for who, (caller, headers) in callers.items():
+            response = caller.open(path, method=method, json={}, headers=headers)
             assert response.status_code < 500, (method, path, who)
             if who == "revoked":
                 if needed != "public" or (method == "POST" and path == "/api/v1/tickets"):
@@ -66,20 +96,21 @@ def test_every_api_operation_answers_each_role_as_allowed(client, credentials):
             else:
                 assert response.status_code == 403, (method, path, who)
             checked += 1
-    assert checked >= 4 * 20
+    assert checked >= 5 * 20
+    assert {needed for _method, _path, needed in operations()} >= {"supervisor", "manager"}
 
 
 @pytest.mark.parametrize(
     ("namespace", "needed"),
     [("/display", "public"), ("/counter", "clerk"), ("/manager", "manager")],
 )
-def test_every_namespace_admits_each_role_as_allowed(app, client, credentials, namespace, needed):
-    for who, headers in credentials.items():
+def test_every_namespace_admits_each_role_as_allowed(app, callers, namespace, needed):
+    for who, (caller, headers) in callers.items():
         auth: dict = {}
-        if headers:
+        if "Authorization" in headers:
             auth["token"] = headers["Authorization"].removeprefix("Bearer ")
         connection = socketio.test_client(
-            app, namespace=namespace, auth=auth, flask_test_client=client
+            app, namespace=namespace, auth=auth, flask_test_client=caller
         )
         allowed = needed == "public" if who == "revoked" else RANK.get(who, 0) >= RANK[needed]
         assert connection.is_connected(namespace) == allowed, (namespace, who)
@@ -87,15 +118,16 @@ def test_every_namespace_admits_each_role_as_allowed(app, client, credentials, n
             connection.disconnect(namespace=namespace)
 
 
-def test_the_ticket_namespace_admits_the_holder_alone(app, client, credentials):
-    """A ticket is followed with its holder's token; no role's token opens it."""
+def test_the_ticket_namespace_admits_the_holder_alone(app, client, callers):
+    """A ticket is followed with its holder's token; no role's token or
+    session opens it."""
     ticket = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
-    for who, headers in credentials.items():
+    for who, (caller, headers) in callers.items():
         auth: dict = {"ticket": ticket["id"]}
-        if headers:
+        if "Authorization" in headers:
             auth["token"] = headers["Authorization"].removeprefix("Bearer ")
         connection = socketio.test_client(
-            app, namespace="/ticket", auth=auth, flask_test_client=client
+            app, namespace="/ticket", auth=auth, flask_test_client=caller
         )
         assert not connection.is_connected("/ticket"), who
     holder = socketio.test_client(
@@ -124,12 +156,16 @@ COUNTER_EVENTS = (
 )
 
 
-def test_every_counter_event_is_acked_for_each_role_and_never_crashes(app, client, credentials):
-    for who in ROLES:
-        token = credentials[who]["Authorization"].removeprefix("Bearer ")
+def test_every_counter_event_is_acked_for_each_role_and_never_crashes(app, callers):
+    for who in (*ROLES, "supervisor"):
+        caller, headers = callers[who]
+        auth = {}
+        if "Authorization" in headers:
+            auth["token"] = headers["Authorization"].removeprefix("Bearer ")
         terminal = socketio.test_client(
-            app, namespace="/counter", auth={"token": token}, flask_test_client=client
+            app, namespace="/counter", auth=auth, flask_test_client=caller
         )
+        assert terminal.is_connected("/counter"), who
         for event in COUNTER_EVENTS:
             for payload in ({"counter": 3}, {"counter": 3, "ticket": 999}, "junk", None):
                 ack = terminal.emit(event, payload, namespace="/counter", callback=True)
