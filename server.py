@@ -202,6 +202,7 @@ def _import_socket_handlers() -> None:
 def _register_areas(app: Flask) -> None:
     from admin.routes import bp as admin_bp
     from api.routes import bp as api_bp
+    from comparison.routes import bp as comparison_bp
     from counter.routes import bp as counter_bp
     from display.routes import bp as display_bp
     from kiosk.routes import bp as kiosk_bp
@@ -218,6 +219,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(display_bp)
     app.register_blueprint(counter_bp)
     app.register_blueprint(manager_bp)
+    app.register_blueprint(comparison_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
     errors.register(app)

@@ -143,11 +143,14 @@ def login() -> str | BaseResponse:
 
 
 def _landing(role: str) -> str:
-    """Where each role works: a clerk at a counter, a manager (and a
-    supervisor) at the board, an administrator in the admin screens."""
+    """Where each role works: a clerk at a counter, a manager at the board,
+    a supervisor at the comparison of their offices, an administrator in the
+    admin screens."""
     if role == ROLE_ADMIN:
         return url_for("admin.home")
-    if role in (ROLE_MANAGER, ROLE_SUPERVISOR):
+    if role == ROLE_SUPERVISOR:
+        return url_for("comparison.offices_page")
+    if role == ROLE_MANAGER:
         return url_for("manager.board_page")
     return url_for("counter.terminal")
 

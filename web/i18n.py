@@ -17,8 +17,9 @@ LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 COOKIE = "luot_lang"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-#: Areas whose templates and scripts have their own catalogue.
-AREAS = ("kiosk", "display", "counter", "manager", "admin", "web")
+#: Areas whose templates and scripts have their own catalogue; where two
+#: translate the same text, the later one's translation is used.
+AREAS = ("comparison", "kiosk", "display", "counter", "manager", "admin", "web")
 
 babel = Babel()
 

@@ -251,7 +251,7 @@ def test_the_rating_tablet_rates_a_finished_ticket_as_staff(client, make_user, l
     [
         ("clerk", "/counter"),
         ("manager", "/manager/"),
-        ("supervisor", "/manager/"),
+        ("supervisor", "/manager/offices"),
         ("admin", "/admin/"),
     ],
 )

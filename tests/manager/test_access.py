@@ -60,6 +60,36 @@ def test_a_manager_gets_403_on_admin(app, client, login):
         assert response.status_code == 403, (method, path, response.status_code)
 
 
+def test_a_manager_gets_403_on_the_comparison_of_offices(app, client, login):
+    login("manager")
+    found = routes(app, "/manager/offices")
+    assert {path for _method, path, _json in found} == {"/manager/offices", "/manager/offices.csv"}
+    for method, path, _is_json in found:
+        response = call(app, client, method, path)
+        assert response.status_code == 403, (method, path, response.status_code)
+
+
+def test_a_supervisor_gets_403_on_admin(app, client, login):
+    login("supervisor")
+    for method, path, _is_json in routes(app, "/admin"):
+        response = call(app, client, method, path)
+        assert response.status_code == 403, (method, path, response.status_code)
+
+
+def test_a_supervisor_opens_the_comparison_board_and_reports(client, login):
+    login("supervisor")
+    for path in (
+        "/manager/offices",
+        "/manager/offices.csv",
+        "/manager/offices.xlsx",
+        "/manager/",
+        "/manager/board.json",
+        "/manager/reports",
+        "/manager/reports.json",
+    ):
+        assert client.get(path).status_code == 200, path
+
+
 def test_a_manager_opens_the_board_and_reports(client, login):
     login("manager")
     for path in ("/manager/", "/manager/board.json", "/manager/reports", "/manager/reports.json"):
