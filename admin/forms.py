@@ -302,18 +302,6 @@ class TokenRoleField(RoleField):
         super().pre_validate(form)
 
 
-class OfficesField(MultiCheckboxField):
-    """The offices a supervisor oversees, ticked; the view gives the choices
-    (office ids) and clears the ticks for any other role."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("coerce", int)
-        kwargs.setdefault("choices", [])
-        kwargs.setdefault("invalid_value_message", _l("Không có đơn vị này."))
-        kwargs.setdefault("invalid_choice_message", _l("Không có đơn vị này."))
-        super().__init__(*args, **kwargs)
-
-
 def check_supervised(form: Any, field: Field) -> None:
     """A supervisor oversees one office at least (said once: a tick that is
     no office has its own error)."""
@@ -323,6 +311,20 @@ def check_supervised(form: Any, field: Field) -> None:
 
 OFFICES_HELP = _l("Chỉ cho vai trò giám sát: các đơn vị người này được xem và so sánh.")
 OFFICE_HELP = _l("Giám sát viên không thuộc một đơn vị: hãy đánh dấu các đơn vị bên dưới.")
+
+
+def offices_field() -> MultiCheckboxField:
+    """The offices a supervisor oversees, ticked; the view gives the choices
+    (office ids) and leaves the ticks aside for any other role."""
+    return MultiCheckboxField(
+        _l("Các đơn vị giám sát"),
+        description=OFFICES_HELP,
+        validators=[check_supervised],
+        coerce=int,
+        choices=[],
+        invalid_value_message=_l("Không có đơn vị này."),
+        invalid_choice_message=_l("Không có đơn vị này."),
+    )
 
 
 class UserCreateForm(FlaskForm):
@@ -339,9 +341,7 @@ class UserCreateForm(FlaskForm):
     display_name = StringField(_l("Họ và tên"), validators=[at_most(NAME_MAX)])
     role = RoleField(_l("Vai trò"), choices=ROLE_CHOICES, default="clerk")
     office = SelectField(_l("Đơn vị"), choices=[], description=OFFICE_HELP)
-    offices = OfficesField(
-        _l("Các đơn vị giám sát"), description=OFFICES_HELP, validators=[check_supervised]
-    )
+    offices = offices_field()
     password, confirm = password_fields()
 
 
@@ -349,9 +349,7 @@ class UserEditForm(FlaskForm):
     display_name = StringField(_l("Họ và tên"), validators=[required(), at_most(NAME_MAX)])
     role = RoleField(_l("Vai trò"), choices=ROLE_CHOICES)
     office = SelectField(_l("Đơn vị"), choices=[], description=OFFICE_HELP)
-    offices = OfficesField(
-        _l("Các đơn vị giám sát"), description=OFFICES_HELP, validators=[check_supervised]
-    )
+    offices = offices_field()
     is_active = BooleanField(_l("Đang hoạt động"))
 
 

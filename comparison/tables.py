@@ -209,6 +209,8 @@ def chart(
         ),
         bars,
         maximum=maximum,
+        # Offices have long names ("Bộ phận Một cửa – UBND phường ...").
+        label_width=300,
     )
 
 

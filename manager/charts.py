@@ -160,10 +160,11 @@ def bar_chart(
     maximum: float | None = None,
     width: int = 760,
     colour: str = PALETTE[0],
+    label_width: int = 240,
 ) -> Chart:
-    """Horizontal bars: (label, value, value as text) per row."""
+    """Horizontal bars: (label, value, value as text) per row; ``label_width``
+    makes room for long labels (they are cut after 34 characters)."""
     row_height = 28
-    label_width = 240
     value_width = 90
     height = 12 + row_height * max(len(rows), 1)
     highest = maximum or max((value or 0 for _label, value, _text_value in rows), default=0) or 1
