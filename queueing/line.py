@@ -13,7 +13,8 @@ The rule a counter follows when it calls:
    of the line first (priority ones before the others), then, with the
    office's priority ratio 0, priority tickets before normal ones; with a
    ratio of N, one priority ticket after each N normal ones (the counter's
-   streak counts normal tickets called since its last priority one);
+   streak counts normal tickets called since its last priority one); among
+   normal tickets, checked-in bookings before walk-ins;
 3. otherwise first come, first served across every service of that level.
 
 The forecast runs the staffed counters forward from ``now``: each calls by
@@ -37,11 +38,9 @@ from typing import NamedTuple
 #: An owner of waiting tickets: ("service", id) or ("counter", id) for the
 #: legs transferred to one counter.
 Owner = tuple[str, int]
-#: The four kinds of ticket in one owner's line, as (is_queue_head, is_priority).
-HEAD_PRIORITY = (True, True)
-HEAD_NORMAL = (True, False)
-PRIORITY = (False, True)
-NORMAL = (False, False)
+#: The kinds of ticket in one owner's line: sent to the head (priority or
+#: not), priority, a checked-in booking, a walk-in.
+HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, BOOKED, NORMAL = range(5)
 
 
 class Waiting(NamedTuple):
@@ -55,6 +54,8 @@ class Waiting(NamedTuple):
     queued_at: datetime
     #: Transferred to one counter: only that counter calls it.
     reserved_counter_id: int | None = None
+    #: A booking checked in: called before the walk-ins of its kind.
+    is_booked: bool = False
 
     @property
     def owner(self) -> Owner:
@@ -63,9 +64,13 @@ class Waiting(NamedTuple):
         return ("service", self.service_id)
 
     @property
-    def kind(self) -> tuple[bool, bool]:
+    def kind(self) -> int:
         # A leg transferred to one counter goes first there.
-        return (self.is_queue_head or self.reserved_counter_id is not None, self.is_priority)
+        if self.is_queue_head or self.reserved_counter_id is not None:
+            return HEAD_PRIORITY if self.is_priority else HEAD_NORMAL
+        if self.is_priority:
+            return PRIORITY
+        return BOOKED if self.is_booked else NORMAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +141,10 @@ class Forecast:
 
 
 #: Every kind, in the order the kind indexes below name them.
-KINDS = (HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, NORMAL)
+KINDS = (HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, BOOKED, NORMAL)
 #: Kind indexes in the order a counter looks at them (Line._kind_order).
-_PRIORITY_FIRST = (0, 1, 2, 3)
-_NORMAL_FIRST = (0, 1, 3, 2)
+_PRIORITY_FIRST = (HEAD_PRIORITY, HEAD_NORMAL, PRIORITY, BOOKED, NORMAL)
+_NORMAL_FIRST = (HEAD_PRIORITY, HEAD_NORMAL, BOOKED, NORMAL, PRIORITY)
 
 #: A queue of one owner and kind: (queued_at, id, ticket), first come first.
 Queue = deque[tuple[datetime, int, Waiting]]
@@ -160,14 +165,14 @@ class Line:
 
     def __init__(self, tickets: Iterable[Waiting], priority_ratio: int) -> None:
         self.priority_ratio = priority_ratio
-        self._queues: dict[tuple[Owner, tuple[bool, bool]], Queue] = {}
+        self._queues: dict[tuple[Owner, int], Queue] = {}
         for ticket in sorted(tickets, key=_arrival):
             self._queue(ticket.owner, ticket.kind).append((ticket.queued_at, ticket.id, ticket))
 
     def __len__(self) -> int:
         return sum(len(queue) for queue in self._queues.values())
 
-    def _queue(self, owner: Owner, kind: tuple[bool, bool]) -> Queue:
+    def _queue(self, owner: Owner, kind: int) -> Queue:
         queue = self._queues.get((owner, kind))
         if queue is None:
             queue = self._queues[(owner, kind)] = deque()

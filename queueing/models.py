@@ -81,7 +81,8 @@ OPEN_STATES = (WAITING, CALLED, SERVING, PARKED)
 PRIORITY_NONE = "none"
 PRIORITY_CATEGORIES = ("elderly", "disability", "pregnancy", "small_child", "merit", "other")
 
-CHANNELS = ("kiosk", "counter", "booking", "api")
+CHANNEL_BOOKING = "booking"
+CHANNELS = ("kiosk", "counter", CHANNEL_BOOKING, "api")
 
 OUTCOMES = ("resolved", "more_documents", "referred")
 

@@ -463,7 +463,7 @@ def candidates(
 ) -> list[line.Waiting]:
     """The waiting tickets of the service ``day`` the counter may call: with
     ``per_line``, only the first few of each line (a service's tickets of
-    one kind: sent to the head or not, by priority category), which hold
+    one kind: sent to the head or not, by priority category and channel), which hold
     every ticket the call order can put first, whatever the length of the
     lines."""
     columns = WAITING_COLUMNS
@@ -488,6 +488,7 @@ def candidates(
                     Ticket.reserved_counter_id,
                     Ticket.is_queue_head,
                     Ticket.priority,
+                    Ticket.channel,
                 ),
                 order_by=(Ticket.queued_at, Ticket.id),
             )

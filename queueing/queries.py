@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from . import line, rules
 from .models import (
+    CHANNEL_BOOKING,
     COUNTER_OPEN,
     DONE,
     OPEN_STATES,
@@ -209,12 +210,13 @@ WAITING_COLUMNS = (
     Ticket.is_queue_head,
     Ticket.queued_at,
     Ticket.reserved_counter_id,
+    Ticket.channel,
 )
 
 
 def as_waiting(row: Any) -> line.Waiting:
     """A row of WAITING_COLUMNS as the line model sees it."""
-    ticket_id, service_id, priority, is_queue_head, queued_at, reserved_counter_id = row
+    ticket_id, service_id, priority, is_queue_head, queued_at, reserved_counter_id, channel = row
     return line.Waiting(
         ticket_id,
         service_id,
@@ -222,6 +224,7 @@ def as_waiting(row: Any) -> line.Waiting:
         is_queue_head,
         queued_at,
         reserved_counter_id,
+        channel == CHANNEL_BOOKING,
     )
 
 

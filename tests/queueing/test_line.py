@@ -19,6 +19,7 @@ def ticket(
     priority: bool = False,
     head: bool = False,
     reserved: int | None = None,
+    booked: bool = False,
 ) -> Waiting:
     return Waiting(
         id=id,
@@ -27,6 +28,7 @@ def ticket(
         is_queue_head=head,
         queued_at=T0 + timedelta(minutes=minute),
         reserved_counter_id=reserved,
+        is_booked=booked,
     )
 
 
@@ -71,6 +73,26 @@ def test_call_order_as_called_moves_the_streak_and_resets_it_after_priority():
 
 def test_call_order_with_ratio_takes_priority_when_no_normal_waits():
     assert order([ticket(7, 0, priority=True)], desk(1, A), ratio=3) == [7]
+
+
+def test_a_checked_in_booking_goes_before_walk_ins_and_after_priority():
+    tickets = [
+        ticket(1, 0),
+        ticket(2, 1, priority=True),
+        ticket(3, 5, booked=True),
+        ticket(4, 6, booked=True, priority=True),
+        ticket(5, 7, head=True),
+    ]
+    assert order(tickets, desk(1, A), as_called=True) == [5, 2, 4, 3, 1]
+    # Ratio 1: the head (a normal call) lets a priority one go next; then a
+    # booking counts as the normal call before the next priority one.
+    assert order(tickets, desk(1, A), ratio=1, as_called=True) == [5, 2, 3, 4, 1]
+
+
+def test_a_booking_goes_before_walk_ins_of_its_own_service_only_within_a_level():
+    tickets = [ticket(1, 0, A), ticket(2, 5, B, booked=True)]
+    assert order(tickets, desk(1, A, B)) == [2, 1]
+    assert order(tickets, desk(1, levels={A: 1, B: 2})) == [1, 2]
 
 
 def test_call_order_puts_queue_head_before_priority():

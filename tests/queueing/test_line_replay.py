@@ -76,7 +76,14 @@ def build_office(db, office, clock, rng: random.Random) -> None:
         clock.advance(rng.choice([0, 1, 7, 30]))
         db.write(
             lambda s: ops.issue_ticket(
-                s, office.id, rng.choice(codes), clock(), PUBLIC, priority=rng.choice(PRIORITIES)
+                s,
+                office.id,
+                rng.choice(codes),
+                clock(),
+                PUBLIC,
+                priority=rng.choice(PRIORITIES),
+                # A checked-in booking is issued on its own channel.
+                channel=rng.choice(("kiosk", "kiosk", "booking")),
             )
         )
     # Some citizens are called, then sent on (to a line or a counter) or

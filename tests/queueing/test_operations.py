@@ -359,6 +359,17 @@ def test_call_next_calls_priority_first(issue, act, counters):
     assert act(ops.call_next, counters[0].id).id == elderly.id
 
 
+def test_call_next_calls_a_checked_in_booking_before_a_long_line_of_walk_ins(
+    issue, act, counters, clock
+):
+    """More walk-ins than call_next weighs per line arrived first."""
+    for _ in range(ops.CANDIDATES_PER_LINE + 2):
+        issue("HT")
+        clock.advance(1)
+    booked = issue("HT", channel="booking")
+    assert act(ops.call_next, counters[0].id).id == booked.id
+
+
 def test_call_next_follows_priority_ratio(db, office, issue, act, counters):
     def ratio(session):
         session.get(Office, office.id).priority_ratio = 2
