@@ -60,6 +60,7 @@ def from_environment(*, demo_default: bool) -> dict[str, Any]:
         "LUOT_PRINTER": os.environ.get("LUOT_PRINTER", "none").strip() or "none",
         # Anonymous ticket issuing per client address ("N/minute" or "none").
         "LUOT_ISSUE_RATE_LIMIT": os.environ.get("LUOT_ISSUE_RATE_LIMIT", "30/minute").strip(),
+        "LUOT_BOOKING_RATE_LIMIT": os.environ.get("LUOT_BOOKING_RATE_LIMIT", "10/hour").strip(),
         # Failed logins per client address before it must wait.
         "LUOT_LOGIN_RATE_LIMIT": os.environ.get(
             "LUOT_LOGIN_RATE_LIMIT", "10/minute;50/hour"

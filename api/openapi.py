@@ -757,12 +757,198 @@ def document() -> dict[str, Any]:
             ),
         },
         "servers": [{"url": "/"}],
-        "paths": _with_text_errors(_paths()),
+        "paths": _with_text_errors({**_paths(), **_booking_paths()}),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **BOOKING_SCHEMAS},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
+        },
+    }
+
+
+# -- booking ahead -----------------------------------------------------------------
+
+_INSTANT = {"type": "string", "format": "date-time"}
+BOOKING_SCHEMAS: dict[str, Any] = {
+    "Slot": {
+        "type": "object",
+        "required": ["start", "end", "capacity", "booked", "available"],
+        "properties": {
+            "start": _INSTANT,
+            "end": _INSTANT,
+            "capacity": {"type": "integer", "minimum": 0},
+            "booked": {"type": "integer", "minimum": 0},
+            "available": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "places that may be booked now (none once the slot has begun)",
+            },
+        },
+    },
+    "Slots": {
+        "type": "object",
+        "required": ["service", "date", "slots"],
+        "properties": {
+            "service": {"type": "string"},
+            "date": {"type": "string", "format": "date"},
+            "slots": {"type": "array", "items": ref("Slot")},
+        },
+    },
+    "Appointment": {
+        "type": "object",
+        "required": [
+            "id",
+            "code",
+            "service",
+            "office",
+            "start",
+            "end",
+            "state",
+            "ticket",
+            "access_token",
+            "status_url",
+            "name",
+            "phone",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {
+                "type": "string",
+                "minLength": 6,
+                "description": "the booking code: typed or scanned at the kiosk",
+            },
+            "service": {"type": "string"},
+            "office": {"type": "string"},
+            "start": _INSTANT,
+            "end": _INSTANT,
+            "state": {"enum": ["booked", "checked_in", "cancelled", "missed"]},
+            "ticket": {"anyOf": [ref("Ticket"), {"type": "null"}]},
+            "access_token": {"type": "string", "minLength": 16},
+            "status_url": {"type": "string"},
+            "name": {"type": "string"},
+            "phone": {"type": "string"},
+        },
+    },
+    "CheckIn": {
+        "type": "object",
+        "required": ["appointment", "ticket"],
+        "properties": {"appointment": ref("Appointment"), "ticket": ref("Ticket")},
+    },
+}
+BOOKING_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _booking_paths() -> dict[str, Any]:
+    appointment = _json(ref("Appointment"), "The appointment")
+    return {
+        "/api/v1/services/{code}/slots": {
+            "get": {
+                "summary": "A service's slots of a day, with their room",
+                "tags": ["booking"],
+                "security": [],
+                "parameters": [
+                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "date",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "format": "date"},
+                        "description": "a day in the office's timezone; defaults to today",
+                    },
+                    OFFICE_QUERY,
+                ],
+                "responses": {"200": _json(ref("Slots"), "The slots"), **_errors(400, 404)},
+            }
+        },
+        "/api/v1/appointments": {
+            "post": {
+                "summary": "Book a slot",
+                "description": (
+                    "Public and rate limited per client address (not with a token). An "
+                    "Idempotency-Key header makes a retry return the same booking, with 200. "
+                    "409 slot_full when the slot has no room, phone_has_booking when the "
+                    "phone number holds a booking for the service that day (where the "
+                    "office allows one); 422 not_a_slot, slot_past, beyond_horizon."
+                ),
+                "tags": ["booking"],
+                "security": [{}, {"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                    }
+                ],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["service", "start"],
+                        "properties": {
+                            "service": {"type": "string"},
+                            "start": {**_INSTANT, "description": "a slot's start, with offset"},
+                            "name": {"type": "string", "maxLength": 100},
+                            "phone": {"type": "string", "maxLength": 32},
+                            "office": {"type": "string"},
+                        },
+                    },
+                    required=True,
+                ),
+                "responses": {
+                    "201": appointment,
+                    "200": _json(ref("Appointment"), "The booking made earlier with this key"),
+                    **_errors(400, 404, 409, 422, 429),
+                },
+            }
+        },
+        "/api/v1/appointments/{code}": {
+            "get": {
+                "summary": "A booking, for its holder (the token) or the office's staff",
+                "tags": ["booking"],
+                "security": [{}, *CLERK],
+                "parameters": [BOOKING_CODE, HOLDER_TOKEN_QUERY],
+                "responses": {"200": appointment, **_errors(404)},
+            }
+        },
+        "/api/v1/appointments/{code}/cancel": {
+            "post": {
+                "summary": "Cancel a booking (its holder or the office's staff)",
+                "tags": ["booking"],
+                "security": [{}, *CLERK],
+                "parameters": [BOOKING_CODE],
+                "requestBody": _body(
+                    {"type": "object", "properties": {"token": {"type": "string"}}}
+                ),
+                "responses": {"200": appointment, **_errors(404, 409)},
+            }
+        },
+        "/api/v1/appointments/{code}/check-in": {
+            "post": {
+                "summary": "Check a booking in: it becomes a ticket of channel booking",
+                "description": (
+                    "Public: the code is the secret. From the office's early window before "
+                    "the slot's start until its late window after it (409 too_early, "
+                    "too_late); a second check-in is 409 already_checked_in."
+                ),
+                "tags": ["booking"],
+                "security": [{}, *CLERK],
+                "parameters": [BOOKING_CODE],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "print": {"type": "boolean"},
+                            "kiosk": {"type": "integer", "minimum": 1},
+                            "language": {"enum": ["vi", "en"]},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _json(ref("CheckIn"), "The booking and its ticket"),
+                    **_errors(400, 404, 409),
+                },
+            }
         },
     }

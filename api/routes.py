@@ -33,6 +33,7 @@ from queueing.queries import (
 from web import office_comparison, payloads, printing_jobs
 from web.access import (
     CHOSEN_COUNTER_KEY,
+    Principal,
     check_office,
     check_session_change,
     current_principal,
@@ -62,6 +63,19 @@ def office_param(body: dict[str, Any] | None = None) -> str | None:
     if code is not None and not isinstance(code, str):
         raise Malformed("office must be an office code", "invalid_field")
     return code
+
+
+def idempotency_of(principal: Principal | None) -> tuple[str, str] | None:
+    """(client, key) of the request's Idempotency-Key, or None without one."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise Malformed(
+            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters", "invalid_header"
+        )
+    client = f"{principal.kind}:{principal.id}" if principal else f"addr:{request.remote_addr}"
+    return (client, key.strip())
 
 
 def _ticket_json(session: Session, ticket: Ticket) -> dict[str, Any]:
@@ -125,15 +139,7 @@ def issue_ticket() -> tuple[Response, int]:
     language = optional_string(body, "language", limit=2) or "vi"
     if language not in ("vi", "en"):
         raise Invalid("language must be vi or en", "unknown_language")
-    key = request.headers.get("Idempotency-Key")
-    idempotency = None
-    if key is not None:
-        if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY:
-            raise Malformed(
-                f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters", "invalid_header"
-            )
-        client = f"{principal.kind}:{principal.id}" if principal else f"addr:{request.remote_addr}"
-        idempotency = (client, key.strip())
+    idempotency = idempotency_of(principal)
     actor = principal.actor if principal else Actor("public")
     at = now()
 

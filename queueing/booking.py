@@ -96,13 +96,22 @@ def check_in_refusal(
     """Why a booking for ``start`` cannot be checked in now ("too_early",
     "too_late"), or None: from ``early_minutes`` before its start until
     ``late_minutes`` after it."""
-    if now < start - timedelta(minutes=early_minutes):
+    if now < check_in_opens(start, early_minutes):
         return "too_early"
-    if now > start + timedelta(minutes=late_minutes):
+    if is_missed(start, now, late_minutes):
         return "too_late"
     return None
 
 
+def check_in_opens(start: datetime, early_minutes: int) -> datetime:
+    """When a booking for ``start`` may first be checked in."""
+    return start - timedelta(minutes=early_minutes)
+
+
+def late_window(late_minutes: int) -> timedelta:
+    return timedelta(minutes=late_minutes)
+
+
 def is_missed(start: datetime, now: datetime, late_minutes: int) -> bool:
     """A booking not checked in is missed once its late window is over."""
-    return now > start + timedelta(minutes=late_minutes)
+    return now > start + late_window(late_minutes)

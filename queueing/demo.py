@@ -143,6 +143,10 @@ _SERVICES = (
 )
 
 
+DEMO_SLOT_MINUTES = 15
+DEMO_SLOT_CAPACITY = 3
+
+
 def seed_demo(
     session: Session,
     now: datetime,
@@ -172,7 +176,15 @@ def seed_demo(
     session.flush()
     services = []
     for order, fields in enumerate(_SERVICES, start=1):
-        service = Service(office_id=office.id, sort_order=order, **fields)
+        # Open every day, all day, with 15-minute slots of three: booking
+        # works in the demo at any hour.
+        service = Service(
+            office_id=office.id,
+            sort_order=order,
+            slot_minutes=DEMO_SLOT_MINUTES,
+            slot_capacity=DEMO_SLOT_CAPACITY,
+            **fields,
+        )
         session.add(service)
         services.append(service)
     session.flush()

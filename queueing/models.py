@@ -149,6 +149,16 @@ class Office(Base):
     #: Minutes a clerk's terminal may stay silent before its counter is
     #: paused and freed (the clerk went away without signing out).
     terminal_grace_minutes: Mapped[int] = mapped_column(default=3, server_default=text("3"))
+    #: Booking ahead: how many days ahead a slot may be booked, how early
+    #: before and how late after its start a booking may be checked in,
+    #: and whether one phone number holds at most one booking per service
+    #: and day.
+    booking_horizon_days: Mapped[int] = mapped_column(default=14, server_default=text("14"))
+    check_in_early_minutes: Mapped[int] = mapped_column(default=30, server_default=text("30"))
+    check_in_late_minutes: Mapped[int] = mapped_column(default=15, server_default=text("15"))
+    is_one_booking_per_phone: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
 
     services: Mapped[list[Service]] = relationship(
         back_populates="office", order_by="Service.sort_order, Service.id"
@@ -189,6 +199,10 @@ class Service(Base):
     group_name_en: Mapped[str] = mapped_column(String(200), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    #: Booking ahead: the length of a slot (0: the service takes no
+    #: bookings) and how many bookings one slot holds.
+    slot_minutes: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    slot_capacity: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     office: Mapped[Office] = relationship(back_populates="services")
 
@@ -413,6 +427,46 @@ class ReportDayChange(Base):
     changes: Mapped[int] = mapped_column(default=0)
 
 
+BOOKED = "booked"
+CHECKED_IN = "checked_in"
+BOOKING_CANCELLED = "cancelled"
+MISSED = "missed"
+APPOINTMENT_STATES = (BOOKED, CHECKED_IN, BOOKING_CANCELLED, MISSED)
+
+
+class Appointment(Base):
+    """A slot booked ahead for a service; checked in, it becomes a ticket of
+    channel ``booking``."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_slot", "service_id", "start"),
+        Index("ix_appointments_day", "office_id", "service_day", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    #: The booking code: typed or scanned at the kiosk (see queueing.booking).
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    #: The holder's secret for reading and cancelling it.
+    access_token: Mapped[str] = mapped_column(String(32), default=new_access_token)
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    #: The office's local date of ``start``.
+    service_day: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default=BOOKED)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
+    created_at: Mapped[datetime]
+    checked_in_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    missed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    service: Mapped[Service] = relationship(lazy="joined")
+
+
 class IdempotencyKey(Base):
     """A client's Idempotency-Key and the ticket it issued, kept 24 hours."""
 
@@ -425,7 +479,9 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(200))
     #: The request it answered, so that reusing a key for another is refused.
     fingerprint: Mapped[str] = mapped_column(String(200))
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    #: What it answered: a ticket, or a booking.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), default=None)
     created_at: Mapped[datetime]
 
 

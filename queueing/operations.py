@@ -277,8 +277,13 @@ def issue_ticket(
     priority: str = PRIORITY_NONE,
     channel: str = "kiosk",
     idempotency: tuple[str, str] | None = None,
+    within_hours: bool = True,
 ) -> tuple[Ticket, bool]:
     """Issue the next number of a service; returns (ticket, newly_issued).
+
+    A booking checked in (``within_hours`` false) is issued outside the
+    issuing hours too: its slot lay within the opening hours, and its
+    check-in window may open before them.
 
     Once a wrapping range has gone round, numbers still held by an open
     ticket of the day are passed over; with every one held, the service is
@@ -298,7 +303,12 @@ def issue_ticket(
         earlier = _idempotent_ticket(session, idempotency, fingerprint, now)
         if earlier is not None:
             return earlier, False
-    reason = issuing_closed_reason(office, service, now) or rules.counter_closed_reason(
+    hours_reason = (
+        issuing_closed_reason(office, service, now)
+        if within_hours
+        else ("service_inactive" if not service.is_active else None)
+    )
+    reason = hours_reason or rules.counter_closed_reason(
         open_counters_of(session, service.id), office.is_issuing_without_counter
     )
     if reason is not None:

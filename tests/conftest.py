@@ -125,6 +125,7 @@ def make_app(database_url: str, clock: Clock | None = None, **overrides: Any) ->
         "LUOT_SCHEMA": "create",
         "LUOT_DEMO": False,
         "LUOT_ISSUE_RATE_LIMIT": "none",
+        "LUOT_BOOKING_RATE_LIMIT": "none",
         "LUOT_PUBLIC_URL": "http://luot.test",
         "RATELIMIT_STORAGE_URI": "memory://",
         # Screens get the full state synchronously, so tests can read it at once.
@@ -221,6 +222,7 @@ class LiveServer:
             "DATABASE_URL": self.database_url,
             "LUOT_DEMO": "1",
             "LUOT_ISSUE_RATE_LIMIT": "none",
+            "LUOT_BOOKING_RATE_LIMIT": "none",
             "LUOT_LIVE_COALESCE_SECONDS": "0.05",
             "PYTHONUNBUFFERED": "1",
             **environment,

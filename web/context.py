@@ -42,6 +42,11 @@ def status_url(access_token: str) -> str:
     return f"{public_base_url()}/t/{access_token}"
 
 
+def booking_url(access_token: str) -> str:
+    """The citizen's page of a booking, reached with the holder's token."""
+    return f"{public_base_url()}/book/{access_token}"
+
+
 def write(work: Callable[[Any], T]) -> T:
     """Run a use case in one transaction; publish its events after commit."""
     import live

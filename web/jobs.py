@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queueing import operations
+from queueing import appointments, operations
 from queueing.models import Office
 from queueing.operations import Actor
 from queueing.reports import packs
@@ -91,12 +91,26 @@ def pack_report_days(
         return len(todo)
 
 
+def mark_missed_bookings(app: Flask) -> int:
+    """Bookings not checked in by the end of their late window become
+    missed, in every office; returns how many."""
+    with app.app_context():
+        now = datetime.now(UTC)
+        missed = in_each_office(
+            lambda session, office_id: appointments.mark_missed(session, office_id, now)
+        )
+        if missed:
+            log.info("marked %d booking(s) missed", missed)
+        return missed
+
+
 def day_close_loop(app: Flask) -> None:
     """Runs for the life of the process: a day closes within a minute of
     the office's local midnight, and at start-up after a night powered off,
     and is then packed for the reports (every closed day not yet packed, in
     the first passes); counters left by their clerks are paused within a
-    minute of the grace."""
+    minute of the grace; bookings not checked in are marked missed within a
+    minute of their late window's end."""
     interval = float(app.config["LUOT_DAY_CLOSE_INTERVAL"])
     backlog = True
 
@@ -111,6 +125,7 @@ def day_close_loop(app: Flask) -> None:
             ("close_stale_days", close_stale_days),
             ("pack_report_days", pack),
             ("free_silent_counters", free_silent_counters),
+            ("mark_missed_bookings", mark_missed_bookings),
         ):
             try:
                 job(app)

@@ -59,7 +59,7 @@ def history(db, office, counters, clock):
     t1 = issue(0, "HT")
     t2 = issue(0, "HT", priority="elderly")
     t3 = issue(30, "DD", channel="api")
-    t4 = issue(45.5, "HT", channel="booking")
+    t4 = issue(45.5, "HT", channel="counter")
     at(60, as_a, ops.call_next, c1)  # T2 first (priority): waited 60
     at(75, as_a, ops.start_service, c1)  # walk 15
     at(100, as_b, ops.call_next, c2)  # T1: waited 100
@@ -207,8 +207,8 @@ def test_filter_by_channel_and_priority(db, office, history):
     assert (elderly["issued"], elderly["wait_s"]["mean"]) == (1, 60.0)
     assert summary(db, office, priorities=("any",))["issued"] == 1
     assert summary(db, office, priorities=("none",))["issued"] == 6
-    both = summary(db, office, channels=("api", "booking"), services=("HT",))
-    assert both["issued"] == 1  # T4: booked, HT
+    both = summary(db, office, channels=("api", "counter"), services=("HT",))
+    assert both["issued"] == 1  # T4: issued at a counter, HT
 
 
 def test_unknown_filters_are_refused(db, office, history):
