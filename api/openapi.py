@@ -721,7 +721,7 @@ def _paths() -> dict[str, Any]:
                 "parameters": [OFFICE_QUERY, *DATE_QUERIES],
                 "responses": {
                     "200": {
-                        "description": "CSV, UTF-8 with a byte order mark",
+                        "description": "CSV, UTF-8 without a byte order mark",
                         "content": {"text/csv": {"schema": {"type": "string"}}},
                     },
                     **_errors(400, 401, 403, 404, 422),

@@ -420,7 +420,7 @@ def report_tickets_csv() -> Response:
         body = reports.tickets_csv(session, office, date_from, date_to)
     filename = f"luot-{office.code}-{date_from}-{date_to}.csv"
     return Response(
-        "\ufeff" + body,
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
