@@ -144,6 +144,22 @@ class OfficeForm(FlaskForm):
             "nếu không chọn, máy lấy số báo lĩnh vực chưa có quầy và không phát số."
         ),
     )
+    booking_horizon_days = WholeNumberField(
+        _l("Nhận đặt lịch trước tối đa (ngày)"),
+        validators=[InputRequired(message=REQUIRED), between(0, 365)],
+    )
+    check_in_early_minutes = WholeNumberField(
+        _l("Cho phép xác nhận đến sớm trước giờ hẹn (phút)"),
+        validators=[InputRequired(message=REQUIRED), between(0, 240)],
+    )
+    check_in_late_minutes = WholeNumberField(
+        _l("Cho phép xác nhận đến muộn sau giờ hẹn (phút)"),
+        description=_l("Quá thời gian này, lịch hẹn được ghi là lỡ hẹn."),
+        validators=[InputRequired(message=REQUIRED), between(0, 240)],
+    )
+    is_one_booking_per_phone = BooleanField(
+        _l("Mỗi số điện thoại chỉ đặt một lịch hẹn cho mỗi lĩnh vực trong ngày")
+    )
     service_starts_at = SelectField(
         _l("Thời gian phục vụ của số kết thúc mà chưa bấm Bắt đầu"),
         choices=[
@@ -224,6 +240,18 @@ class ServiceForm(FlaskForm):
         _l("Thứ tự hiển thị"), validators=[Optional(), between(-10_000, 10_000)]
     )
     is_active = BooleanField(_l("Đang cung cấp"), default=True)
+    slot_minutes = WholeNumberField(
+        _l("Độ dài mỗi khung giờ hẹn (phút)"),
+        description=_l("0: lĩnh vực không nhận đặt lịch hẹn."),
+        default=0,
+        validators=[InputRequired(message=REQUIRED), between(0, 480)],
+    )
+    slot_capacity = WholeNumberField(
+        _l("Số lịch hẹn tối đa mỗi khung giờ"),
+        description=_l("Phần thời gian của các quầy dành cho người đặt lịch hẹn."),
+        default=0,
+        validators=[InputRequired(message=REQUIRED), between(0, 1000)],
+    )
 
     def validate_number_end(self, field: Field) -> None:
         if (

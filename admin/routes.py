@@ -263,6 +263,10 @@ def _office_form_values(form: OfficeForm) -> dict[str, Any]:
         "pause_alert_minutes": form.pause_alert_minutes.data,
         "terminal_grace_minutes": form.terminal_grace_minutes.data,
         "is_issuing_without_counter": bool(form.is_issuing_without_counter.data),
+        "booking_horizon_days": form.booking_horizon_days.data,
+        "check_in_early_minutes": form.check_in_early_minutes.data,
+        "check_in_late_minutes": form.check_in_late_minutes.data,
+        "is_one_booking_per_phone": bool(form.is_one_booking_per_phone.data),
         "service_starts_at": form.service_starts_at.data,
     }
 
@@ -281,6 +285,10 @@ def _fill_office_form(form: OfficeForm, office: Office) -> None:
         "pause_alert_minutes",
         "terminal_grace_minutes",
         "is_issuing_without_counter",
+        "booking_horizon_days",
+        "check_in_early_minutes",
+        "check_in_late_minutes",
+        "is_one_booking_per_phone",
         "service_starts_at",
     ):
         form[name].data = getattr(office, name)
@@ -358,6 +366,8 @@ SERVICE_FORM_FIELDS = (
     "group_name_en",
     "sort_order",
     "is_active",
+    "slot_minutes",
+    "slot_capacity",
 )
 
 

@@ -63,7 +63,12 @@ OFFICE_LIMITS = {
     "default_service_seconds": (30, 7200),
     "pause_alert_minutes": (1, 480),
     "terminal_grace_minutes": (1, 120),
+    "booking_horizon_days": (0, 365),
+    "check_in_early_minutes": (0, 240),
+    "check_in_late_minutes": (0, 240),
 }
+#: Bounds of a service's booking settings: a slot of 0 minutes takes no bookings.
+SERVICE_LIMITS = {"slot_minutes": (0, 480), "slot_capacity": (0, 1000)}
 
 
 # -- checks ------------------------------------------------------------------------
@@ -192,6 +197,7 @@ OFFICE_FIELDS = (
     "ticker_message",
     "is_transfer_to_head",
     "is_issuing_without_counter",
+    "is_one_booking_per_phone",
     "service_starts_at",
     *OFFICE_LIMITS,
 )
@@ -215,7 +221,11 @@ def _office_values(fields: Mapping[str, Any]) -> dict[str, Any]:
             values[name] = check_holidays(value)
         elif name == "ticker_message":
             values[name] = _text(value, "ticker_message", limit=TICKER_MAX)
-        elif name in ("is_transfer_to_head", "is_issuing_without_counter"):
+        elif name in (
+            "is_transfer_to_head",
+            "is_issuing_without_counter",
+            "is_one_booking_per_phone",
+        ):
             values[name] = _flag(value, name)
         elif name == "service_starts_at":
             if value not in SERVICE_STARTS:
@@ -302,6 +312,7 @@ SERVICE_FIELDS = (
     "group_name_en",
     "is_active",
     "sort_order",
+    *SERVICE_LIMITS,
 )
 
 
@@ -334,6 +345,9 @@ def _service_values(fields: Mapping[str, Any]) -> dict[str, Any]:
             values[name] = _whole(value, name, 1, 600)
         elif name == "sort_order":
             values[name] = _whole(value, name, -10_000, 10_000)
+        elif name in SERVICE_LIMITS:
+            low, high = SERVICE_LIMITS[name]
+            values[name] = _whole(value, name, low, high)
     return values
 
 

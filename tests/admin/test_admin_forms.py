@@ -32,6 +32,8 @@ SERVICE_FORM = {
     "group_name_en": "Justice",
     "sort_order": "",
     "is_active": "y",
+    "slot_minutes": "20",
+    "slot_capacity": "4",
 }
 
 
@@ -61,6 +63,7 @@ def test_creating_a_service_saves_every_field_and_logs_the_admin(client, login, 
         12,
     )
     assert service.documents == "Bản chính\nBản sao"
+    assert (service.slot_minutes, service.slot_capacity) == (20, 4)
     event = last_event(app_db)
     assert (event.kind, event.actor) == ("service_created", f"user:{admin_id}")
     audit = client.get("/admin/audit").get_data(as_text=True)
@@ -155,6 +158,9 @@ def test_office_settings_and_hours(client, login, app_db):
         "pause_alert_minutes": "10",
         "terminal_grace_minutes": "5",
         "is_issuing_without_counter": "y",
+        "booking_horizon_days": "7",
+        "check_in_early_minutes": "20",
+        "check_in_late_minutes": "10",
         "service_starts_at": "start",
         "day0_p1_start": "07:30",
         "day0_p1_end": "11:30",
@@ -175,11 +181,44 @@ def test_office_settings_and_hours(client, login, app_db):
         office.is_issuing_without_counter,
         office.service_starts_at,
     ) == (5, True, "start")
+    assert (
+        office.booking_horizon_days,
+        office.check_in_early_minutes,
+        office.check_in_late_minutes,
+        office.is_one_booking_per_phone,
+    ) == (7, 20, 10, False)
     assert office.holidays == ["2026-01-01", "2026-09-02"]
     wrong = post_form(client, path, {**fields, "day0_p2_start": "11:00"})
     assert "các buổi không chồng nhau" in wrong.get_data(as_text=True)
     (unchanged,) = rows(app_db, Office)
     assert unchanged.opening_hours["0"][1] == ["13:30", "17:00"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "value", "message"),
+    [
+        ("/admin/office", "booking_horizon_days", "366", "Nhập một số từ 0 đến 365."),
+        ("/admin/office", "check_in_late_minutes", "-1", "Nhập một số từ 0 đến 240."),
+        ("/admin/services/new", "slot_minutes", "481", "Nhập một số từ 0 đến 480."),
+        ("/admin/services/new", "slot_capacity", "x", "Vui lòng nhập một số nguyên."),
+    ],
+)
+def test_booking_settings_out_of_bounds_are_refused_and_nothing_changes(
+    client, login, app_db, path, field, value, message
+):
+    login("admin")
+    with app_db.read() as session:
+        before = (session.scalar(select(Office.booking_horizon_days)), len(rows(app_db, Service)))
+    page = client.get(path).get_data(as_text=True)
+    fields = dict(re.findall(r'name="([a-z0-9_]+)"[^>]*value="([^"]*)"', page))
+    fields.pop("csrf_token", None)
+    fields = {**(SERVICE_FORM if "services" in path else fields), field: value}
+    response = post_form(client, path, fields)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with app_db.read() as session:
+        after = (session.scalar(select(Office.booking_horizon_days)), len(rows(app_db, Service)))
+    assert after == before
 
 
 def test_users_create_reset_password_and_deactivate(client, login, app_db):
