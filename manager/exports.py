@@ -45,6 +45,7 @@ TABLES = (
     "by_service",
     "by_counter",
     "by_clerk",
+    "by_channel",
     "heatmap",
     "satisfaction",
 )
@@ -180,6 +181,7 @@ COUNTER_COLUMNS = (
     Column("counter_name", _l("Tên quầy"), TEXT),
 )
 CLERK_COLUMN = Column("clerk_name", _l("Cán bộ"), TEXT)
+CHANNEL_COLUMN = Column("channel", _l("Kênh"), NAMED)
 WEEKDAY_COLUMN = Column("weekday", _l("Thứ"), NAMED)
 SUMMARY_COLUMNS = (
     Column("figure", _l("Chỉ tiêu"), FIGURE),
@@ -334,6 +336,15 @@ def table(report: dict[str, Any], name: str, *, language: str = "vi") -> Table:
             (DAY_COLUMN,),
             report["by_day"],
             lambda r: [date.fromisoformat(r["day"])],
+        )
+    if name == "by_channel":
+        channels = channel_names()
+        return _grouped(
+            name,
+            _("Theo kênh lấy số"),
+            (CHANNEL_COLUMN,),
+            report["by_channel"],
+            lambda r: [Named(r["channel"], channels[r["channel"]])],
         )
     if name == "by_hour":
         return _grouped(

@@ -43,6 +43,8 @@ from .filters import (
 )
 from .tables import (
     COMPARED,
+    bookings,
+    by_channel,
     by_clerk,
     by_counter,
     by_day,
@@ -68,6 +70,8 @@ __all__ = [
     "Facts",
     "Grouping",
     "ReportFilter",
+    "bookings",
+    "by_channel",
     "by_clerk",
     "by_counter",
     "by_day",

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..models import CHANNELS
 from .facts import (
     ACCURATE_BIT,
     CANCELLED_CODE,
@@ -50,6 +51,8 @@ class Grouping(Enum):
     CLERK = "clerk"
     DAY = "day"
     HOUR = "hour"
+    #: How the ticket came: kiosk, counter, booking, API.
+    CHANNEL = "channel"
     #: (weekday, hour): 0 is Monday.
     WEEKDAY_HOUR = "weekday_hour"
 
@@ -76,6 +79,8 @@ def _key_value(grouping: Grouping, key: int) -> Any:
         return date.fromordinal(key)
     if grouping is Grouping.WEEKDAY_HOUR:
         return divmod(key, HOURS)
+    if grouping is Grouping.CHANNEL:
+        return CHANNELS[key]
     return key
 
 

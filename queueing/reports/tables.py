@@ -4,14 +4,26 @@ day, the heatmap, the satisfaction details, and offices side by side."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Counter, Office, Rating, Service, Ticket, User
+from ..models import (
+    APPOINTMENT_STATES,
+    BOOKED,
+    CHANNELS,
+    MISSED,
+    Appointment,
+    Counter,
+    Office,
+    Rating,
+    Service,
+    Ticket,
+    User,
+)
 from ..queries import iso
 from . import packs
 from .facts import (
@@ -30,7 +42,7 @@ from .facts import (
     spans_of,
 )
 from .figures import Grouping, figures, grouped
-from .filters import NO_FILTER, ReportFilter, filter_conditions
+from .filters import NO_FILTER, ReportFilter, filter_conditions, service_ids
 
 #: Low-score comments listed in a report, newest first.
 LOW_SCORE_COMMENTS = 30
@@ -117,6 +129,51 @@ def by_clerk(facts: Facts, names: dict[str, dict[int, Any]]) -> list[dict[str, A
 
 def by_hour(facts: Facts) -> list[dict[str, Any]]:
     return _rows(facts, Grouping.HOUR, lambda key: {"hour": key})
+
+
+def by_channel(facts: Facts) -> list[dict[str, Any]]:
+    """The legs by how their tickets came (kiosk, counter, booking, API)."""
+    return _rows(
+        facts,
+        Grouping.CHANNEL,
+        lambda key: {"channel": key},
+        order=lambda key: CHANNELS.index(key),
+    )
+
+
+def bookings(
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    filters: ReportFilter = NO_FILTER,
+) -> dict[str, int]:
+    """The bookings for the range's days by what became of them: checked in,
+    cancelled, missed, or still booked (a booking past its late window that
+    the background loop has not marked yet counts as missed). ``made`` is
+    all of them; ``booked`` those still to come."""
+    conditions = [
+        Appointment.office_id == office.id,
+        Appointment.service_day >= date_from,
+        Appointment.service_day <= date_to,
+    ]
+    if filters.services:
+        conditions.append(
+            Appointment.service_id.in_(service_ids(session, office, filters.services))
+        )
+    late = timedelta(minutes=office.check_in_late_minutes)
+    now = datetime.now(UTC)
+    counts = dict.fromkeys(APPOINTMENT_STATES, 0)
+    rows = session.execute(
+        select(Appointment.state, Appointment.start, func.count(Appointment.id))
+        .where(*conditions)
+        .group_by(Appointment.state, Appointment.start)
+    ).all()
+    for state, start, count in rows:
+        if state == BOOKED and start + late < now:
+            state = MISSED
+        counts[state] += count
+    return {"made": sum(counts.values()), **counts}
 
 
 def by_day(facts: Facts) -> list[dict[str, Any]]:
@@ -255,6 +312,8 @@ def full_report(
     return {
         **_whole_summary(facts, names, filters),
         "by_day": by_day(facts),
+        "by_channel": by_channel(facts),
+        "bookings": bookings(session, office, date_from, date_to, filters),
         "heatmap": heatmap(facts),
         "satisfaction": satisfaction(session, office, date_from, date_to, filters, facts=facts),
         "service_timing": service_timing(facts),

@@ -209,3 +209,34 @@ def test_report_filters_that_are_no_ids_are_400(client, login, counter):
     response = client.get(f"/manager/reports.json?counter={counter}")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_field"
+
+
+def test_the_page_and_exports_count_by_channel_and_bookings(client, login, served_history):
+    """Bookings for the day: one checked in (its ticket on channel booking),
+    one cancelled, one never checked in (its late window, by the real
+    clock, is long over: missed)."""
+
+    def booking(start):
+        response = client.post("/api/v1/appointments", json={"service": "HT", "start": start})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    came = booking("2026-11-23T09:15:00+07:00")
+    assert client.post(f"/api/v1/appointments/{came['code']}/check-in", json={}).status_code == 201
+    gone = booking("2026-11-23T09:30:00+07:00")
+    client.post(f"/api/v1/appointments/{gone['code']}/cancel", json={"token": gone["access_token"]})
+    booking("2026-11-23T10:00:00+07:00")
+    login("manager")
+    page = client.get("/manager/reports?from=2026-11-23&to=2026-11-23").get_data(as_text=True)
+    table = re.search(r'id="table-by-channel">(.*?)</table>', page, re.S).group(1)
+    rows = re.findall(r'<th scope="row">([^<]*)</th>\s*<td class="num">([^<]*)</td>', table)
+    assert rows == [("Đặt lịch", "1"), ("Hệ thống khác (API)", "3")]
+    note = re.search(r'id="bookings-note">([^<]*)<', page).group(1)
+    assert note == (
+        "Lịch hẹn cho các ngày này: 3 lịch đã đặt; 1 đã đến xác nhận, 1 đã hủy, "
+        "1 lỡ hẹn, 0 chưa đến giờ."
+    )
+    exported = client.get("/manager/reports/by_channel.csv?from=2026-11-23&to=2026-11-23")
+    lines = exported.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("channel,issued,")
+    assert [line.split(",")[:2] for line in lines[1:]] == [["booking", "1"], ["api", "3"]]
