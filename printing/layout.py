@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
 from printing.wording import (
+    booking_text,
     estimated_wait_text,
     issued_at_text,
     normalise_language,
@@ -80,7 +81,8 @@ def render_ticket(
     """Draw ``ticket`` (the API ticket dict) as a mode "1" image ``width_dots`` wide.
 
     Top to bottom: office, service, the number very large, time of issue,
-    people ahead, estimated wait, priority group, a QR code to the ticket's
+    people ahead, estimated wait, priority group, "booking" for a ticket
+    checked in from a booking, a QR code to the ticket's
     live page and the footer. Fields the ticket lacks (no estimate, no
     status page) leave their line out instead of failing the print.
     """
@@ -127,6 +129,11 @@ def render_ticket(
     if priority_line:
         blocks.append(gap(6))
         blocks += _paragraph(priority_line, font(LABEL_SIZE, is_bold=True), text_width)
+    booking_line = booking_text(ticket.get("channel"), wording)
+    if booking_line:
+        # The clerk sees at a glance that this citizen came at a booked time.
+        blocks.append(gap(6))
+        blocks += _paragraph(booking_line, font(LABEL_SIZE, is_bold=True), text_width)
     blocks += [gap(12), _Rule(max(1, round(2 * scale))), gap(8)]
     if ticket.get("status_url"):
         blocks += [_qr_block(str(ticket["status_url"]), width_dots), gap(2)]

@@ -15,6 +15,8 @@ DEFAULT_LANGUAGE = "vi"
 
 PRIORITY_NONE = "none"
 PRIORITY_OTHER = "other"
+#: The channel of a ticket checked in from a booking (queueing.models).
+CHANNEL_BOOKING = "booking"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class TicketWording:
     wait_unknown: str
     priority: str
     priority_groups: dict[str, str]
+    #: The line that marks a ticket checked in from a booking.
+    booking: str
     qr_hint: str
     footer: str
 
@@ -48,6 +52,7 @@ VIETNAMESE = TicketWording(
         "small_child": "Người đi cùng trẻ nhỏ",
         "merit": "Người có công với cách mạng",
     },
+    booking="Đặt lịch hẹn",
     qr_hint="Quét mã để theo dõi lượt của bạn",
     footer="Vui lòng chú ý màn hình và loa gọi số",
 )
@@ -67,6 +72,7 @@ ENGLISH = TicketWording(
         "small_child": "With a small child",
         "merit": "Person of merit",
     },
+    booking="Booking",
     qr_hint="Scan to follow your turn",
     footer="Please watch the screen and listen for your number",
 )
@@ -131,6 +137,11 @@ def priority_text(priority: str | None, wording: TicketWording) -> str | None:
     if group_name is None:
         return wording.priority
     return f"{wording.priority}: {group_name}"
+
+
+def booking_text(channel: str | None, wording: TicketWording) -> str | None:
+    """``Đặt lịch hẹn`` for a ticket checked in from a booking, else None."""
+    return wording.booking if channel == CHANNEL_BOOKING else None
 
 
 def issued_at_text(issued_at: str) -> str:
