@@ -280,6 +280,8 @@ def _terminal_texts() -> dict[str, Any]:
         "call": _("Gọi"),
         "return": _("Trả lại hàng chờ"),
         "priority": _("Ưu tiên"),
+        # A ticket checked in from a booking (short: it is a badge).
+        "booking": _("Hẹn"),
         "transferred_here": _("Chuyển đến quầy này"),
         "empty": _("Không có"),
         "errors": {

@@ -152,6 +152,8 @@ def _board_texts() -> dict[str, str]:
             "(quầy tự tạm dừng sau %(grace)s phút)"
         ),
         "no_counter": _("Không có quầy mở"),
+        # A ticket checked in from a booking (short: it is a mark).
+        "booking": _("Hẹn"),
         "keypad": _("bàn phím/API"),
         "terminal_silent": _("máy trạm không phản hồi"),
         "no_alerts": _("Không có cảnh báo."),

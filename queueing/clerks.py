@@ -32,6 +32,8 @@ class LineTicket:
     service: str
     state: str
     priority: str
+    #: How the ticket was issued; ``booking`` for a checked-in booking.
+    channel: str
     issued_at: datetime
     queued_at: datetime
     #: Transferred to this very counter: only it may call the ticket.
@@ -46,6 +48,7 @@ class LineTicket:
             "service": self.service,
             "state": self.state,
             "priority": self.priority,
+            "channel": self.channel,
             "issued_at": iso(self.issued_at, timezone),
             "queued_at": iso(self.queued_at, timezone),
             "waited_s": round((now - self.queued_at).total_seconds(), 1),
@@ -61,6 +64,7 @@ def _line_ticket(ticket: Ticket, counter_id: int) -> LineTicket:
         service=ticket.service.code,
         state=ticket.state,
         priority=ticket.priority,
+        channel=ticket.channel,
         issued_at=ticket.issued_at,
         queued_at=ticket.queued_at,
         is_reserved_here=ticket.reserved_counter_id == counter_id,

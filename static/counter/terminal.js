@@ -163,6 +163,7 @@
       ? localName(ticket.service_name, ticket.service_name_en)
       : texts.no_ticket;
     byId("current-state").textContent = ticket ? texts.ticket_states[ticket.state] : "";
+    byId("current-booking").hidden = !(ticket && ticket.channel === "booking");
     byId("current-calls").textContent = ticket
       ? fill(texts.call_count, { count: ticket.call_count }) +
         (ticket.priority !== "none" ? " · " + texts.priority : "")
@@ -211,6 +212,7 @@
     const cell = element("td", "line-code");
     cell.append(element("span", "", ticket.code));
     if (ticket.priority !== "none") cell.append(element("span", "badge", texts.priority));
+    if (ticket.channel === "booking") cell.append(element("span", "badge badge-booking", texts.booking));
     if (ticket.is_reserved_here) cell.append(element("span", "badge", texts.transferred_here));
     return cell;
   }

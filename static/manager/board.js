@@ -93,7 +93,13 @@
       const current = counter.ticket
         ? `${counter.ticket} · ${texts[counter.ticket_state] || counter.ticket_state}`
         : "–";
-      cell(tr, current, "ticket");
+      const ticketCell = cell(tr, current, "ticket");
+      if (counter.ticket && counter.ticket_channel === "booking") {
+        const mark = document.createElement("span");
+        mark.className = "mark-booking";
+        mark.textContent = texts.booking;
+        ticketCell.append(" ", mark);
+      }
       cell(tr, counter.ticket ? duration(counter.ticket_for_s) : counter.state === "paused" ? duration(counter.state_for_s) : "–", "num");
       cell(tr, String(counter.served_today), "num");
       return tr;

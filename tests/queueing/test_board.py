@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from queueing import board, settings
+from queueing import appointments, board, settings
 from queueing import operations as ops
 from queueing.models import Office
 from queueing.operations import Actor
@@ -191,3 +191,24 @@ def test_the_board_warns_of_people_waiting_where_no_counter_is_open(db, office, 
     assert (alert["service"], alert["count"]) == ("LD", 1)
     ld = next(s for s in figures["services"] if s["code"] == "LD")
     assert (ld["open_counters"], ld["estimated_wait_s"]) == (0, None)
+
+
+def test_a_counters_current_ticket_says_it_is_a_checked_in_booking(
+    db, office, counters, clock, issue, act
+):
+    issue("HT")
+    booked = db.write(
+        lambda s: appointments.book(
+            s, office.id, "HT", clock() + timedelta(minutes=15), clock(), PUBLIC
+        )
+    )[0]
+    db.write(lambda s: appointments.check_in(s, booked.code, clock(), PUBLIC))
+    act(ops.call_next, counters[0].id)
+    act(ops.call_next, counters[1].id)
+
+    figures = read_board(db, office, clock)
+
+    first, second = figures["counters"][0], figures["counters"][1]
+    assert (first["ticket"], first["ticket_channel"]) == ("A002", "booking")
+    assert (second["ticket"], second["ticket_channel"]) == ("A001", "kiosk")
+    assert figures["counters"][2]["ticket_channel"] is None

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from queueing import accounts, clerks
+from queueing import accounts, appointments, clerks
 from queueing import operations as ops
 from queueing.models import Counter, Office
 from queueing.operations import Actor
@@ -188,3 +188,20 @@ def test_set_aside_lists_parked_and_returnable_no_shows(db, office, counters, cl
     # The no-show's return window has passed; the parked ticket stays.
     assert [t.code for t in later_lists["parked"]] == ["A001"]
     assert later_lists["no_shows"] == []
+
+
+def test_the_counter_line_says_which_ticket_is_a_checked_in_booking(
+    db, office, counters, clock, at
+):
+    walk_in = issue(at, office, 0, "HT")
+    start = clock() + timedelta(minutes=15)
+    booked = at(10, appointments.book, office.id, "HT", start, actor=PUBLIC)[0]
+    _appointment, checked_in = at(20, appointments.check_in, booked.code, actor=PUBLIC)
+    with db.read() as session:
+        line = clerks.counter_line(session, session.get(Counter, counters[0].id), clock())
+
+    listed = [ticket.as_dict(office.timezone, clock()) for ticket in line]
+    assert [(t["id"], t["channel"]) for t in listed] == [
+        (checked_in.id, "booking"),
+        (walk_in.id, "kiosk"),
+    ]
