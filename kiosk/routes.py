@@ -19,7 +19,7 @@ from qrcode.constants import ERROR_CORRECT_M
 from werkzeug.wrappers import Response as BaseResponse
 
 import printing
-from queueing import accounts, rules
+from queueing import accounts, booking, rules
 from queueing.errors import Malformed, NotAllowed, NotFound
 from queueing.models import Kiosk, Office
 from queueing.queries import QueueView, active_services, rating_of, ticket_payload
@@ -43,6 +43,9 @@ PREVIEW_WIDTHS = (printing.PAPER_80_MM_DOTS, printing.PAPER_58_MM_DOTS)
 #: held at arm's length from a kiosk screen.
 QR_MODULE_PIXELS = 8
 QR_QUIET_ZONE_MODULES = 4
+#: The most characters the check-in screen takes: booking codes are
+#: ``booking.CODE_LENGTH`` long today, and never longer than this.
+CODE_MAX_LENGTH = 16
 
 
 def page_language() -> str:
@@ -116,6 +119,10 @@ def _kiosk_page(kiosk_id: int | None) -> str:
             "kiosk": kiosk_id,
             "service_day": rules.service_day(at, office.timezone).isoformat(),
             "issue_url": url_for("api.issue_ticket"),
+            # The check-in address around its code: what comes before and after.
+            "check_in_url": url_for("api.check_in", code="-").split("/-/"),
+            "code_alphabet": booking.CODE_ALPHABET,
+            "code_max_length": CODE_MAX_LENGTH,
             # Sent with every tap: anonymous kiosks need none, but a browser
             # signed in as staff issues with its session, which needs it.
             "csrf_token": generate_csrf(),
@@ -132,6 +139,7 @@ def _kiosk_page(kiosk_id: int | None) -> str:
         groups=groups,
         services=[service for group in groups for service in group.services],
         priorities=texts.PRIORITY_GROUPS,
+        code_alphabet=booking.CODE_ALPHABET,
         data=data,
         **_language_switch(),
     )

@@ -94,6 +94,38 @@ def kiosk_script_texts() -> dict[str, Any]:
         ),
         "busy": _("Có nhiều người đang lấy số. Vui lòng thử lại sau ít phút."),
         "failed": _("Chưa lấy được số. Vui lòng thử lại hoặc hỏi cán bộ hướng dẫn."),
+        "check_in": check_in_texts(),
+    }
+
+
+def check_in_texts() -> dict[str, str]:
+    """Why a booking code was not checked in, by the API's error code."""
+    return {
+        "too_early": _(
+            "Ông/bà đến sớm hơn giờ hẹn. Vui lòng quay lại làm thủ tục từ %(time)s.",
+            time="{time}",
+        ),
+        "too_early_no_time": _(
+            "Ông/bà đến sớm hơn giờ hẹn. Vui lòng quay lại gần giờ hẹn để làm thủ tục."
+        ),
+        "too_late": _(
+            "Đã quá thời gian làm thủ tục cho lịch hẹn này. "
+            "Ông/bà vui lòng lấy số thứ tự thông thường."
+        ),
+        "appointment_not_found": _(
+            "Không tìm thấy lịch hẹn có mã này. Ông/bà vui lòng kiểm tra lại mã."
+        ),
+        "already_checked_in": _(
+            "Lịch hẹn này đã được làm thủ tục. "
+            "Nếu ông/bà chưa nhận được số thứ tự, vui lòng hỏi cán bộ hướng dẫn."
+        ),
+        "appointment_cancelled": _(
+            "Lịch hẹn này đã bị hủy. Ông/bà vui lòng lấy số thứ tự thông thường."
+        ),
+        "empty": _("Vui lòng nhập mã đặt lịch hẹn của ông/bà."),
+        "failed": _(
+            "Chưa làm được thủ tục cho lịch hẹn. Ông/bà vui lòng thử lại hoặc hỏi cán bộ hướng dẫn."
+        ),
     }
 
 

@@ -8,6 +8,10 @@
  * Waiting counts and closed services follow the queue live over the public
  * /display namespace. After a minute without a touch the kiosk returns to
  * its home screen, in Vietnamese.
+ *
+ * A citizen who booked ahead checks in instead: the booking code typed on
+ * the screen's keys, or read by a scanner, which types like a keyboard and
+ * ends with Enter; the ticket it gives is shown like any other.
  */
 (function () {
   "use strict";
@@ -115,6 +119,7 @@
   }
 
   function goHome() {
+    resetCheckIn();
     clearTimeout(confirmationTimer);
     confirmationTimer = null;
     const trigger = lastTrigger;
@@ -148,6 +153,7 @@
     const priorityLine = C.priorityText(ticket.priority, texts);
     byId("confirmation-priority").textContent = priorityLine;
     byId("confirmation-priority").hidden = !priorityLine;
+    byId("confirmation-booking").hidden = ticket.channel !== "booking";
     byId("confirmation-ahead").textContent = C.aheadText(ticket.position, texts);
     byId("confirmation-wait").textContent = C.waitText(ticket.estimated_wait_s, texts);
     const isPrinted = ticket.printed === true;
@@ -177,10 +183,10 @@
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
-  function postOnce(body, key) {
+  function postOnce(body, key, url) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    return fetch(data.issue_url, {
+    return fetch(url || data.issue_url, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
@@ -194,10 +200,10 @@
   }
 
   /** The same request, with the same key, until an answer that is not a server fault. */
-  async function postWithRetries(body, key) {
+  async function postWithRetries(body, key, url) {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const response = await postOnce(body, key);
+        const response = await postOnce(body, key, url);
         if (response.status < 500 || attempt >= RETRY_DELAYS_MS.length) return response;
       } catch (error) {
         if (attempt >= RETRY_DELAYS_MS.length) throw error;
@@ -252,12 +258,148 @@
     }
   }
 
+  // -- checking in a booking -------------------------------------------------
+
+  const checkInTexts = texts.check_in;
+  const codeAlphabet = new Set(data.code_alphabet);
+  let typedCode = "";
+  // After a refusal the code stays on screen to be read, but the next key
+  // starts a new one: a second scan must not add to the first.
+  let isCodeSettled = false;
+
+  function isCheckInOpen() {
+    return !byId("screen-check-in").hidden;
+  }
+
+  function renderCode() {
+    byId("check-in-code").textContent = typedCode;
+  }
+
+  function showCheckInMessage(text, offersTicket) {
+    const message = byId("check-in-message");
+    message.textContent = text;
+    message.hidden = !text;
+    byId("check-in-walk-in").hidden = !offersTicket;
+  }
+
+  function resetCheckIn() {
+    typedCode = "";
+    isCodeSettled = false;
+    renderCode();
+    showCheckInMessage("", false);
+  }
+
+  function openCheckIn() {
+    resetCheckIn();
+    clearMessage();
+    showScreen("check-in");
+  }
+
+  function typeCharacter(character) {
+    if (busy || !codeAlphabet.has(character)) return;
+    if (isCodeSettled) {
+      typedCode = "";
+      isCodeSettled = false;
+      showCheckInMessage("", false);
+    }
+    if (typedCode.length >= data.code_max_length) return;
+    typedCode += character;
+    renderCode();
+  }
+
+  function eraseCharacter() {
+    if (busy) return;
+    isCodeSettled = false;
+    typedCode = typedCode.slice(0, -1);
+    renderCode();
+    showCheckInMessage("", false);
+  }
+
+  /** "too early: check in from 08:45": the time to come back, from the API's message. */
+  function tooEarlyText(error) {
+    const found = /(\d{1,2}:\d{2})/.exec((error && error.message) || "");
+    return found ? C.format(checkInTexts.too_early, { time: found[1] }) : checkInTexts.too_early_no_time;
+  }
+
+  function refusalText(status, error) {
+    const code = error ? error.code : "";
+    if (code === "too_early") return tooEarlyText(error);
+    if (checkInTexts[code] && code !== "failed" && code !== "empty") return checkInTexts[code];
+    // A code the API cannot even read as one (422) is as unknown as a missing one.
+    if (status === 404 || status === 422 || status === 400) return checkInTexts.appointment_not_found;
+    return checkInTexts.failed;
+  }
+
+  async function checkIn() {
+    if (busy) return;
+    const code = typedCode;
+    if (!code) {
+      showCheckInMessage(checkInTexts.empty, false);
+      return;
+    }
+    setBusy(true);
+    showCheckInMessage("", false);
+    const body = { print: true, language: data.lang };
+    if (data.kiosk !== null) body.kiosk = data.kiosk;
+    const url = data.check_in_url[0] + "/" + encodeURIComponent(code) + "/" + data.check_in_url[1];
+    let response;
+    try {
+      response = await postWithRetries(body, C.newIdempotencyKey(), url);
+    } catch (error) {
+      setBusy(false);
+      isCodeSettled = true;
+      showCheckInMessage(checkInTexts.failed, false);
+      return;
+    }
+    let payload = null;
+    try {
+      payload = await response.json();
+    } catch (error) {
+      payload = null;
+    }
+    setBusy(false);
+    if (!isCheckInOpen()) return;
+    if (response.ok && payload && payload.ticket) {
+      showConfirmation(payload.ticket);
+      return;
+    }
+    const error = payload && payload.error ? payload.error : null;
+    isCodeSettled = true;
+    const offersTicket = error !== null && ["too_late", "appointment_cancelled"].includes(error.code);
+    showCheckInMessage(refusalText(response.status, error), offersTicket);
+  }
+
+  /**
+   * Keys typed while the check-in screen is open: a person at a keyboard,
+   * or a scanner sending the code's characters and Enter within
+   * milliseconds. Lower case, spaces and dashes are read as the API reads
+   * them (queueing.booking.normal_code).
+   */
+  document.addEventListener("keydown", (event) => {
+    if (!isCheckInOpen() || event.ctrlKey || event.altKey || event.metaKey) return;
+    if (event.key === "Enter") {
+      // Not also a press of the focused key button.
+      event.preventDefault();
+      checkIn();
+    } else if (event.key === "Backspace") {
+      event.preventDefault();
+      eraseCharacter();
+    } else if (event.key.length === 1 && codeAlphabet.has(event.key.toUpperCase())) {
+      event.preventDefault();
+      typeCharacter(event.key.toUpperCase());
+    }
+  });
+
   // -- touches ---------------------------------------------------------------
 
   document.addEventListener("click", (event) => {
-    const target = event.target.closest("[data-service], [data-documents], [data-priority], [data-action]");
+    const target = event.target.closest(
+      "[data-service], [data-documents], [data-priority], [data-action], [data-code-key]"
+    );
     if (!target || target.disabled) return;
-    if (target.dataset.service) {
+    if (target.dataset.codeKey) {
+      typeCharacter(target.dataset.codeKey);
+    } else if (target.dataset.service) {
       issue(target.dataset.service);
     } else if (target.dataset.documents) {
       lastTrigger = target;
@@ -267,6 +409,13 @@
       setPriority(priority === target.dataset.priority ? "none" : target.dataset.priority);
     } else if (target.dataset.action === "home") {
       goHome();
+    } else if (target.dataset.action === "check-in") {
+      lastTrigger = target;
+      openCheckIn();
+    } else if (target.dataset.action === "code-erase") {
+      eraseCharacter();
+    } else if (target.dataset.action === "check-in-submit") {
+      checkIn();
     }
   });
 
