@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 from sqlalchemy import func, select
 
-from queueing.models import WAITING, Counter, CounterService, Kiosk, Service, Ticket
+from queueing import appointments
+from queueing.errors import Invalid
+from queueing.models import WAITING, Counter, CounterService, Kiosk, Office, Service, Ticket
+from queueing.operations import Actor
+
+#: The demo office books every service in slots of this length.
+SLOT = timedelta(minutes=15)
 
 
 def last_ticket_id(server: Any) -> int:
@@ -112,3 +119,41 @@ def restore_service_links(server: Any, code: str, previous: dict[int, int]) -> N
                 )
 
     server.db.write(work)
+
+
+def next_slot_start() -> datetime:
+    """The start of the next 15-minute slot, strictly after now: its
+    check-in window is open (it opens half an hour before)."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    return now - timedelta(minutes=now.minute % 15) + SLOT
+
+
+def book(server: Any, service: str, start: datetime, *, now: datetime | None = None) -> str:
+    """Book ``service`` at ``start`` through the use case; the booking code.
+    ``now`` may be set back to book a slot that has already begun."""
+    at = now or datetime.now(UTC)
+
+    def work(session: Any) -> str:
+        appointment, _created = appointments.book(
+            session, server_office_id(session), service, start, at, Actor("public")
+        )
+        return str(appointment.code)
+
+    result: str = server.db.write(work)
+    return result
+
+
+def server_office_id(session: Any) -> int:
+    return int(session.scalar(select(Office.id).where(Office.code == "DEMO")))
+
+
+def book_now(server: Any, service: str) -> str:
+    """A booking whose check-in window is open now: the next slot, or the
+    one after when earlier tests filled it."""
+    for start in (next_slot_start(), next_slot_start() + SLOT):
+        try:
+            return book(server, service, start)
+        except Invalid as refusal:
+            if refusal.code != "slot_full":
+                raise
+    raise AssertionError("both slots are full")

@@ -10,7 +10,7 @@ on the server's database, or through the API.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,70 +18,33 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from queueing import appointments
 from queueing.booking import CODE_ALPHABET
-from queueing.errors import Invalid
 from queueing.models import Appointment, Ticket
-from queueing.operations import Actor
 from tests.conftest import serious_violations
 from tests.counter.test_counter_browser import open_terminal
 from tests.display.clerk_api import ClerkApi
 
-from .helpers import clear_lines, kiosk_printer, last_ticket_id, tickets_after
+from .helpers import (
+    book,
+    book_now,
+    clear_lines,
+    kiosk_printer,
+    last_ticket_id,
+    next_slot_start,
+    tickets_after,
+)
 
 pytestmark = pytest.mark.browser
 
 PORTRAIT = (1080, 1920)
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-SLOT = timedelta(minutes=15)
 #: The demo office's check-in window opens this long before a booking.
 EARLY = timedelta(minutes=30)
-PUBLIC = Actor("public")
 
 UNKNOWN_CODE = "Không tìm thấy lịch hẹn có mã này. Ông/bà vui lòng kiểm tra lại mã."
 TOO_LATE = (
     "Đã quá thời gian làm thủ tục cho lịch hẹn này. Ông/bà vui lòng lấy số thứ tự thông thường."
 )
-
-
-def next_slot_start() -> datetime:
-    """The start of the next 15-minute slot, strictly after now: its
-    check-in window is open (it opens half an hour before)."""
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    return now - timedelta(minutes=now.minute % 15) + SLOT
-
-
-def book(server: Any, service: str, start: datetime, *, now: datetime | None = None) -> str:
-    """Book ``service`` at ``start`` through the use case; the booking code.
-    ``now`` may be set back to book a slot that has already begun."""
-    at = now or datetime.now(UTC)
-
-    def work(session: Any) -> str:
-        appointment, _created = appointments.book(
-            session, server_office_id(session), service, start, at, PUBLIC
-        )
-        return str(appointment.code)
-
-    result: str = server.db.write(work)
-    return result
-
-
-def server_office_id(session: Any) -> int:
-    from queueing.models import Office
-
-    return int(session.scalar(select(Office.id).where(Office.code == "DEMO")))
-
-
-def book_now(server: Any, service: str) -> str:
-    """A booking whose check-in window is open now: the next slot, or the
-    one after when earlier tests filled it."""
-    for start in (next_slot_start(), next_slot_start() + SLOT):
-        try:
-            return book(server, service, start)
-        except Invalid as refusal:
-            if refusal.code != "slot_full":
-                raise
-    raise AssertionError("both slots are full")
 
 
 def booking_ticket(server: Any, code: str) -> Ticket:

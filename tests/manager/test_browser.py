@@ -13,6 +13,7 @@ import requests
 import socketio as socketio_client
 
 from tests.conftest import serious_violations
+from tests.kiosk.helpers import book_now, clear_lines, free_counter
 
 pytestmark = pytest.mark.browser
 
@@ -222,3 +223,23 @@ def test_admin_pages_have_no_serious_accessibility_violation(live_server, new_pa
     if path == "/admin/office":
         shoot(page, "admin-office")
     assert serious_violations(page) == []
+
+
+def test_the_board_marks_a_counters_ticket_checked_in_from_a_booking(live_server, new_page):
+    clerk = live_server.headers("clerk")
+    clear_lines(live_server, clerk)
+    free_counter(live_server, clerk, 2)
+    code = book_now(live_server, "LD")
+    booked = api(live_server, "POST", f"/api/v1/appointments/{code}/check-in", json={})["ticket"]
+    page = new_page(1440, 900)
+    log_in(page, live_server, "quanly", "demo-quanly", "/manager/")
+    page.wait_for_selector('#board-counters tr[data-counter="2"]')
+
+    called = api(live_server, "POST", "/api/v1/counters/2/call-next", "clerk")["ticket"]
+    assert called["id"] == booked["id"]
+    cell = page.locator('#board-counters tr[data-counter="2"] td.ticket')
+    cell.filter(has_text=booked["code"]).wait_for()
+    assert cell.locator(".mark-booking").inner_text() == "Hẹn"
+    api(live_server, "POST", "/api/v1/counters/2/finish", "clerk")
+    cell.filter(has_text="–").wait_for()
+    assert cell.locator(".mark-booking").count() == 0
