@@ -13,6 +13,7 @@ from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select
 
+from queueing.booking import CODE_ALPHABET, CODE_LENGTH
 from queueing.models import Counter, CounterService, Kiosk, Service
 
 
@@ -341,3 +342,24 @@ def test_ticket_qr_code_names_the_ticket_page(client):
 def test_ticket_qr_code_of_an_unknown_ticket_is_404(client):
     assert client.get("/t/999999/qr.png").status_code == 404
     assert client.get("/t/not-a-token-of-any-ticket/qr.png").status_code == 404
+
+
+def test_kiosk_gives_its_script_the_check_in_address_and_the_code_alphabet(client):
+    data = page_data(client.get("/kiosk").get_data(as_text=True), "kiosk-data")
+
+    assert data["check_in_url"] == ["/api/v1/appointments", "check-in"]
+    assert data["code_alphabet"] == CODE_ALPHABET
+    assert data["code_max_length"] >= CODE_LENGTH
+
+
+def test_every_check_in_message_is_translated_and_addresses_the_citizen_formally(client):
+    vietnamese = page_data(client.get("/kiosk").get_data(as_text=True), "kiosk-data")
+    english = page_data(client.get("/kiosk?lang=en").get_data(as_text=True), "kiosk-data")
+
+    messages = vietnamese["texts"]["check_in"]
+    assert set(messages) == set(english["texts"]["check_in"])
+    for key, text in messages.items():
+        assert "ông/bà" in text.lower(), key
+        assert english["texts"]["check_in"][key] != text, key
+    assert "{time}" in messages["too_early"]
+    assert "{time}" in english["texts"]["check_in"]["too_early"]
