@@ -24,3 +24,9 @@ class ChooseCounterForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Nothing but the CSRF token: logging out is a change, so it is a POST."""
+
+
+class CheckInForm(FlaskForm):
+    """A booking code told by the citizen, checked in at the counter."""
+
+    code = StringField(_l("Mã đặt lịch"), validators=[InputRequired(), Length(max=32)])

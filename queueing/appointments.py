@@ -323,3 +323,20 @@ def mark_missed(session: Session, office_id: int, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def of_day(
+    session: Session, office_id: int, service_ids: list[int], day: date
+) -> list[Appointment]:
+    """The bookings of ``day`` for these services, by time."""
+    return list(
+        session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.office_id == office_id,
+                Appointment.service_day == day,
+                Appointment.service_id.in_(service_ids),
+            )
+            .order_by(Appointment.start, Appointment.id)
+        )
+    )
