@@ -202,6 +202,7 @@ def _import_socket_handlers() -> None:
 def _register_areas(app: Flask) -> None:
     from admin.routes import bp as admin_bp
     from api.routes import bp as api_bp
+    from book.routes import bp as book_bp
     from comparison.routes import bp as comparison_bp
     from counter.routes import bp as counter_bp
     from display.routes import bp as display_bp
@@ -216,6 +217,7 @@ def _register_areas(app: Flask) -> None:
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(kiosk_bp)
+    app.register_blueprint(book_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(counter_bp)
     app.register_blueprint(manager_bp)

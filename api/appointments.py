@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, jsonify, request
 from sqlalchemy.orm import Session
 
-from queueing import appointments, booking, operations, reports
+from queueing import appointments, operations, reports
 from queueing.errors import Invalid, Malformed, NotFound
-from queueing.models import BOOKED, MISSED, Appointment, Office, Ticket
+from queueing.models import Appointment, Office, Ticket
 from queueing.operations import Actor
 from web import printing_jobs
 from web.access import current_principal, resolve_office
@@ -32,9 +32,7 @@ def appointment_payload(session: Session, appointment: Appointment, at: datetime
     office = session.get(Office, appointment.office_id)
     assert office is not None
     zone = ZoneInfo(office.timezone)
-    state = appointment.state
-    if state == BOOKED and booking.is_missed(appointment.start, at, office.check_in_late_minutes):
-        state = MISSED
+    state = appointments.state_at(appointment, office, at)
     ticket = session.get(Ticket, appointment.ticket_id) if appointment.ticket_id else None
     return {
         "id": appointment.id,
@@ -75,7 +73,12 @@ def _service(session: Session, office: Office, code: str) -> Any:
         raise NotFound(f"no service with code {code!r}", "service_not_found") from None
 
 
-def _booking_rate_limit() -> str:
+#: One count of bookings per address, whether made through this API or on
+#: the booking pages (book/): neither doubles what the other allows.
+BOOKING_LIMIT_SCOPE = "booking"
+
+
+def booking_rate_limit() -> str:
     limit: str = current_app.config["LUOT_BOOKING_RATE_LIMIT"]
     return "1000000/second" if limit.lower() in ("", "none") else limit
 
@@ -102,7 +105,9 @@ def _start(body: dict[str, Any]) -> datetime:
 
 
 @bp.post("/appointments")
-@limiter.limit(_booking_rate_limit, exempt_when=_exempt_from_booking_limit)
+@limiter.shared_limit(
+    booking_rate_limit, BOOKING_LIMIT_SCOPE, exempt_when=_exempt_from_booking_limit
+)
 def book() -> tuple[Response, int]:
     principal = current_principal()
     body = json_body()

@@ -52,11 +52,11 @@ class ServiceGroup:
     services: list[KioskService] = field(default_factory=list)
 
 
-def _localised(english: str, vietnamese: str, language: str) -> str:
+def localised(english: str, vietnamese: str, language: str) -> str:
     return english if language == "en" and english.strip() else vietnamese
 
 
-def _lines(text: str) -> list[str]:
+def text_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -69,14 +69,14 @@ def kiosk_groups(
     services = active_services(session, office.id)
     groups: dict[str, ServiceGroup] = {}
     for service in services:
-        group_name = _localised(service.group_name_en, service.group_name, language)
+        group_name = localised(service.group_name_en, service.group_name, language)
         group = groups.setdefault(group_name, ServiceGroup(group_name))
         group.services.append(
             KioskService(
                 code=service.code,
-                name=_localised(service.name_en, service.name, language),
-                description=_localised(service.description_en, service.description, language),
-                documents=_lines(_localised(service.documents_en, service.documents, language)),
+                name=localised(service.name_en, service.name, language),
+                description=localised(service.description_en, service.description, language),
+                documents=text_lines(localised(service.documents_en, service.documents, language)),
                 waiting=view.new_ticket_place(service.id).position,
                 closed_reason=service_closed_reason(view, service),
             )
@@ -85,7 +85,7 @@ def kiosk_groups(
 
 
 def office_name(office: Office, language: str) -> str:
-    return _localised(office.name_en, office.name, language)
+    return localised(office.name_en, office.name, language)
 
 
 def held_ticket(session: Session, access_token: str) -> Ticket:

@@ -233,6 +233,29 @@ def _idempotent(
     return session.get(Appointment, row.appointment_id)
 
 
+def state_at(appointment: Appointment, office: Office, now: datetime) -> str:
+    """The booking's state as its holder and staff read it: past its late
+    window a booking reads as missed even before :func:`mark_missed` runs."""
+    if appointment.state == BOOKED and booking.is_missed(
+        appointment.start, now, office.check_in_late_minutes
+    ):
+        return MISSED
+    return appointment.state
+
+
+def held(session: Session, access_token: str) -> Appointment:
+    """The appointment of the holder's token (the booking page's link);
+    404 for any other."""
+    appointment = None
+    if 16 <= len(access_token) <= 32:
+        appointment = session.scalar(
+            select(Appointment).where(Appointment.access_token == access_token)
+        )
+    if appointment is None:
+        raise NotFound("no booking with this link", "appointment_not_found")
+    return appointment
+
+
 def find(session: Session, code: str, *, for_update: bool = False) -> Appointment:
     """The appointment with this booking code (as typed or scanned); 404
     when there is none."""

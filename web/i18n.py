@@ -19,7 +19,7 @@ COOKIE = "luot_lang"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: Areas whose templates and scripts have their own catalogue; where two
 #: translate the same text, the later one's translation is used.
-AREAS = ("comparison", "kiosk", "display", "counter", "manager", "admin", "web")
+AREAS = ("comparison", "kiosk", "display", "counter", "manager", "admin", "book", "web")
 
 babel = Babel()
 

@@ -1,0 +1,1 @@
+"""The citizen's booking pages: booking a slot ahead, and the booking's page."""
