@@ -16,7 +16,9 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize("path", ["/kiosk", "/display", "/login", "/api/v1/queue", "/nowhere"])
+@pytest.mark.parametrize(
+    "path", ["/kiosk", "/display", "/login", "/book", "/api/v1/queue", "/nowhere"]
+)
 def test_every_response_carries_the_security_headers(client, path):
     response = client.get(path)
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
@@ -48,7 +50,16 @@ def test_login_form_without_csrf_token_is_refused(client):
         assert "_user_id" not in session
 
 
-PAGES = ["/kiosk", "/kiosk/1", "/display", "/display/1", "/counter/1/screen", "/counter/1/rate"]
+PAGES = [
+    "/kiosk",
+    "/kiosk/1",
+    "/display",
+    "/display/1",
+    "/counter/1/screen",
+    "/counter/1/rate",
+    "/book",
+    "/book?service=HT",
+]
 
 
 @pytest.mark.browser
