@@ -13,7 +13,7 @@ Plain HTML forms and links, no script: the pages work on any phone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,11 +69,6 @@ class FreeSlot:
     available: int
 
 
-@dataclass(slots=True)
-class FieldErrors:
-    messages: dict[str, str] = field(default_factory=dict)
-
-
 def _weekday(day: date) -> str:
     names = (
         _("Thứ Hai"),
@@ -104,17 +99,21 @@ def _day_label(day: date, today: date) -> str:
     return f"{_short_weekday(day)} {day:%d/%m}"
 
 
-def _bookable_services(session: Session, office: Office, language: str) -> list[BookableService]:
+def _bookable_services(session: Session, office: Office) -> list[Service]:
     return [
-        BookableService(
-            code=service.code,
-            name=localised(service.name_en, service.name, language),
-            description=localised(service.description_en, service.description, language),
-            documents=text_lines(localised(service.documents_en, service.documents, language)),
-        )
+        service
         for service in active_services(session, office.id)
         if appointments.is_bookable(service)
     ]
+
+
+def _shown(service: Service, language: str) -> BookableService:
+    return BookableService(
+        code=service.code,
+        name=localised(service.name_en, service.name, language),
+        description=localised(service.description_en, service.description, language),
+        documents=text_lines(localised(service.documents_en, service.documents, language)),
+    )
 
 
 def _free_slots(
@@ -145,21 +144,20 @@ def _chosen_day(raw: str | None, days: list[date]) -> date | None:
     return chosen if chosen in days else None
 
 
-def _booking_page(form: BookingForm, errors: FieldErrors, status: int = 200) -> tuple[str, int]:
+def _booking_page(form: BookingForm, errors: dict[str, str], status: int = 200) -> tuple[str, int]:
     """The booking form: the services, and for the chosen one its days and
-    free slots."""
+    free slots; ``errors`` are messages by field name, shown next to it."""
     language = page_language()
     at = now()
     with database().read() as session:
         office = resolve_office(session, _office_code(), None)
-        services = _bookable_services(session, office, language)
-        chosen = next((s for s in services if s.code == form.service.data), None)
+        services = _bookable_services(session, office)
+        service = next((s for s in services if s.code == form.service.data), None)
         today = at.astimezone(ZoneInfo(office.timezone)).date()
         days = [today + timedelta(days=n) for n in range(office.booking_horizon_days + 1)]
         day = _chosen_day(form.day.data, days)
         slots: list[FreeSlot] = []
-        if chosen is not None:
-            service = next(s for s in active_services(session, office.id) if s.code == chosen.code)
+        if service is not None:
             if day is None:
                 # The first day with room, so that the citizen sees a choice.
                 for candidate in days:
@@ -172,13 +170,15 @@ def _booking_page(form: BookingForm, errors: FieldErrors, status: int = 200) -> 
         day = day or today
         office_name = localised(office.name_en, office.name, language)
         office_code = office.code
+        shown = [_shown(s, language) for s in services]
+        chosen = _shown(service, language) if service is not None else None
     return render_template(
         "book/book.html",
         form=form,
-        errors=errors.messages,
+        errors=errors,
         office_name=office_name,
         office_code=office_code if request.args.get("office") or form.office.data else None,
-        services=services,
+        services=shown,
         service=chosen,
         days=[BookingDay(d, _day_label(d, today), d == day) for d in days],
         day=day,
@@ -203,7 +203,7 @@ def book_page() -> tuple[str, int]:
     form.office.data = request.args.get("office", "")
     form.service.data = request.args.get("service", "")
     form.day.data = request.args.get("date", "")
-    return _booking_page(form, FieldErrors())
+    return _booking_page(form, {})
 
 
 def _refusal(error: QueueError) -> tuple[str, str]:
@@ -246,11 +246,11 @@ def book() -> BaseResponse | tuple[str, int]:
             for name in form.errors
             if name in ("name", "phone")
         }
-        return _booking_page(form, FieldErrors(errors), 422)
+        return _booking_page(form, errors, 422)
     start = _start(form.start.data)
     if start is None:
         errors = {"start": _("Vui lòng chọn giờ hẹn.")}
-        return _booking_page(form, FieldErrors(errors), 422)
+        return _booking_page(form, errors, 422)
     principal = current_principal()
     actor = principal.actor if principal else Actor("public")
     at = now()
@@ -273,7 +273,7 @@ def book() -> BaseResponse | tuple[str, int]:
         access_token = write(work)
     except (Invalid, WrongState) as error:
         name, message = _refusal(error)
-        return _booking_page(form, FieldErrors({name: message}), error.status)
+        return _booking_page(form, {name: message}, error.status)
     return redirect(url_for("book.booking_page", access_token=access_token), 303)
 
 
@@ -289,7 +289,7 @@ def _start(raw: str | None) -> datetime | None:
 def too_many_bookings(error: Exception) -> tuple[str, int]:
     form = BookingForm()
     message = _("Ông/bà đã đặt nhiều lịch hẹn trong thời gian ngắn. Vui lòng thử lại sau.")
-    return _booking_page(form, FieldErrors({"form": message}), 429)
+    return _booking_page(form, {"form": message}, 429)
 
 
 # -- the booking's page ------------------------------------------------------------
