@@ -22,7 +22,7 @@ from web.actions import optional_id, optional_string
 from web.context import booking_url, database, now, write
 from web.extensions import limiter
 
-from .routes import _ticket_json, bp, idempotency_of, json_body, office_param
+from .routes import _is_staff_of, _ticket_json, bp, idempotency_of, json_body, office_param
 
 
 def appointment_payload(session: Session, appointment: Appointment, at: datetime) -> dict[str, Any]:
@@ -144,11 +144,6 @@ def _is_holder(appointment: Appointment, token: Any) -> bool:
     return isinstance(token, str) and hmac.compare_digest(
         token.encode(), appointment.access_token.encode()
     )
-
-
-def _is_staff_of(office_id: int) -> bool:
-    principal = current_principal()
-    return principal is not None and principal.allows("clerk") and principal.works_in(office_id)
 
 
 def _held_or_staff(session: Session, code: str, token: Any) -> Appointment:

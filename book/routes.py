@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from api.appointments import BOOKING_LIMIT_SCOPE, booking_rate_limit
-from kiosk.routes import language_url, page_language, qr_png
 from kiosk.screens import localised, text_lines
 from queueing import appointments, booking
 from queueing.errors import Invalid, Malformed, QueueError, WrongState
@@ -35,6 +34,8 @@ from queueing.queries import active_services
 from web.access import current_principal, resolve_office
 from web.context import database, now, public_base_url, write
 from web.extensions import limiter
+from web.i18n import language_switch, page_language
+from web.qr import qr_png
 
 from . import calendar
 from .forms import BookingForm, CancelForm
@@ -184,17 +185,8 @@ def _booking_page(form: BookingForm, errors: dict[str, str], status: int = 200) 
         day=day,
         day_text=long_day(day),
         slots=slots,
-        **_language_switch(),
+        **language_switch(),
     ), status
-
-
-def _language_switch() -> dict[str, str]:
-    other = "en" if page_language() == "vi" else "vi"
-    return {
-        "other_language": other,
-        "other_language_name": "English" if other == "en" else "Tiếng Việt",
-        "other_language_url": language_url(other),
-    }
 
 
 @bp.get("/book")
@@ -343,7 +335,7 @@ def booking_page(access_token: str) -> str:
         booking=view,
         is_booked=view["state"] == BOOKED,
         is_checked_in=view["state"] == CHECKED_IN,
-        **_language_switch(),
+        **language_switch(),
     )
 
 
@@ -413,9 +405,7 @@ def cancel_page(access_token: str) -> str | BaseResponse:
         view = _booking_view(session, appointment, at)
     if view["state"] != BOOKED:
         return redirect(url_for("book.booking_page", access_token=access_token))
-    return render_template(
-        "book/cancel.html", booking=view, form=CancelForm(), **_language_switch()
-    )
+    return render_template("book/cancel.html", booking=view, form=CancelForm(), **language_switch())
 
 
 @bp.post("/book/<access_token>/cancel")

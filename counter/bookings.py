@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from queueing import appointments, booking, rules
 from queueing.errors import QueueError
-from queueing.models import BOOKED, MISSED, Appointment, Office
+from queueing.models import Office
 from web.context import database, now, write
 
 from .forms import CheckInForm, LogoutForm
@@ -33,14 +33,6 @@ def refusal_text(code: str, opens_at: str) -> str:
     return texts.get(code, _("Không xác nhận được lịch hẹn này."))
 
 
-def _state(appointment: Appointment, office: Office, at: datetime) -> str:
-    if appointment.state == BOOKED and booking.is_missed(
-        appointment.start, at, office.check_in_late_minutes
-    ):
-        return MISSED
-    return appointment.state
-
-
 def _rows(session: Session, office: Office, service_ids: list[int], at: datetime) -> list[Any]:
     zone = ZoneInfo(office.timezone)
     day = rules.service_day(at, office.timezone)
@@ -51,7 +43,7 @@ def _rows(session: Session, office: Office, service_ids: list[int], at: datetime
             "service": appointment.service.name,
             "name": appointment.name,
             "phone": appointment.phone,
-            "state": _state(appointment, office, at),
+            "state": appointments.state_at(appointment, office, at),
         }
         for appointment in appointments.of_day(session, office.id, service_ids, day)
     ]

@@ -7,15 +7,8 @@ the public ``/display`` namespace; the ticket page follows its ticket on
 
 from __future__ import annotations
 
-import io
-from typing import Any
-
-import qrcode
 from flask import Blueprint, Response, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from PIL import Image
-from qrcode.constants import ERROR_CORRECT_M
 from werkzeug.wrappers import Response as BaseResponse
 
 import printing
@@ -25,7 +18,8 @@ from queueing.models import Kiosk, Office
 from queueing.queries import QueueView, active_services, rating_of, ticket_payload
 from web.access import REGISTERED_KIOSK_KEY, require, resolve_office
 from web.context import database, now, status_url
-from web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from web.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_switch, language_url, page_language
+from web.qr import qr_png
 
 from . import screens, texts
 
@@ -39,39 +33,9 @@ CONFIRMATION_SECONDS = 10
 CONFIRMATION_SECONDS_WITHOUT_PAPER = 20
 #: Paper widths the layout preview draws, in dots.
 PREVIEW_WIDTHS = (printing.PAPER_80_MM_DOTS, printing.PAPER_58_MM_DOTS)
-#: Dots per QR module on the confirmation screen: large enough for a phone
-#: held at arm's length from a kiosk screen.
-QR_MODULE_PIXELS = 8
-QR_QUIET_ZONE_MODULES = 4
 #: The most characters the check-in screen takes: booking codes are
 #: ``booking.CODE_LENGTH`` long today, and never longer than this.
 CODE_MAX_LENGTH = 16
-
-
-def page_language() -> str:
-    locale = get_locale()
-    language = str(locale) if locale else DEFAULT_LANGUAGE
-    return language if language in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def language_url(language: str) -> str:
-    """This page in ``language``, keeping its other query arguments."""
-    arguments: dict[str, Any] = {
-        **(request.view_args or {}),
-        **{name: value for name, value in request.args.items() if name != "lang"},
-        "lang": language,
-    }
-    assert request.endpoint is not None
-    return url_for(request.endpoint, **arguments)
-
-
-def _language_switch() -> dict[str, str]:
-    other = "en" if page_language() == "vi" else "vi"
-    return {
-        "other_language": other,
-        "other_language_name": "English" if other == "en" else "Tiếng Việt",
-        "other_language_url": language_url(other),
-    }
 
 
 @bp.get("/kiosk")
@@ -141,7 +105,7 @@ def _kiosk_page(kiosk_id: int | None) -> str:
         priorities=texts.PRIORITY_GROUPS,
         code_alphabet=booking.CODE_ALPHABET,
         data=data,
-        **_language_switch(),
+        **language_switch(),
     )
 
 
@@ -201,7 +165,7 @@ def ticket_page(access_token: str) -> str | BaseResponse:
         levels=texts.RATING_LEVELS,
         reasons=texts.RATING_REASONS,
         data=data,
-        **_language_switch(),
+        **language_switch(),
     )
 
 
@@ -217,17 +181,3 @@ def ticket_qr(access_token: str) -> Response:
         # Only its holder knows the address: no shared cache keeps it.
         headers={"Cache-Control": "private, max-age=86400"},
     )
-
-
-def qr_png(text: str) -> bytes:
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QR_QUIET_ZONE_MODULES)
-    code.add_data(text)
-    code.make(fit=True)
-    matrix = code.get_matrix()
-    modules = len(matrix)
-    small = Image.new("1", (modules, modules), 1)
-    small.putdata([0 if is_dark else 1 for row in matrix for is_dark in row])
-    image = small.resize((modules * QR_MODULE_PIXELS,) * 2, Image.Resampling.NEAREST)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()

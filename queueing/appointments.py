@@ -31,7 +31,7 @@ from .models import (
     Service,
     Ticket,
 )
-from .operations import IDEMPOTENCY_WINDOW, Actor, record
+from .operations import Actor, record
 
 #: The states that hold a place in a slot.
 HOLDING = (BOOKED, CHECKED_IN)
@@ -140,9 +140,11 @@ def book(
     service = operations.find_service(session, office_id, service_code)
     fingerprint = f"booking|{service.id}|{start.isoformat()}|{name}|{phone}"
     if idempotency is not None:
-        earlier = _idempotent(session, idempotency, fingerprint, now)
-        if earlier is not None:
-            return earlier, False
+        earlier = operations.earlier_request(session, idempotency, fingerprint, now)
+        if earlier is not None and earlier.appointment_id is not None:
+            appointment = session.get(Appointment, earlier.appointment_id)
+            assert appointment is not None
+            return appointment, False
     if not is_bookable(service):
         raise Invalid(REFUSALS["not_bookable"], "not_bookable")
     # Bookings of the service take turns from here to the commit.
@@ -211,26 +213,6 @@ def _free_code(session: Session) -> str:
         code = booking.new_code()
         if session.scalar(select(Appointment.id).where(Appointment.code == code)) is None:
             return code
-
-
-def _idempotent(
-    session: Session, idempotency: tuple[str, str], fingerprint: str, now: datetime
-) -> Appointment | None:
-    client, key = idempotency
-    row = session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.client == client, IdempotencyKey.key == key)
-    )
-    if row is None:
-        return None
-    if row.created_at < now - IDEMPOTENCY_WINDOW:
-        session.delete(row)
-        session.flush()
-        return None
-    if row.fingerprint != fingerprint or row.appointment_id is None:
-        raise Invalid(
-            "this Idempotency-Key was already used for another request", "idempotency_key_reused"
-        )
-    return session.get(Appointment, row.appointment_id)
 
 
 def state_at(appointment: Appointment, office: Office, now: datetime) -> str:

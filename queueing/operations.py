@@ -300,9 +300,11 @@ def issue_ticket(
     service = find_service(session, office_id, service_code)
     fingerprint = f"{service.id}|{priority}|{channel}"
     if idempotency is not None:
-        earlier = _idempotent_ticket(session, idempotency, fingerprint, now)
-        if earlier is not None:
-            return earlier, False
+        earlier = earlier_request(session, idempotency, fingerprint, now)
+        if earlier is not None and earlier.ticket_id is not None:
+            ticket = session.get(Ticket, earlier.ticket_id)
+            assert ticket is not None
+            return ticket, False
     hours_reason = (
         issuing_closed_reason(office, service, now)
         if within_hours
@@ -429,9 +431,11 @@ def _insert_ticket(session: Session, service: Service, **values: Any) -> Ticket:
     return ticket
 
 
-def _idempotent_ticket(
+def earlier_request(
     session: Session, idempotency: tuple[str, str], fingerprint: str, now: datetime
-) -> Ticket | None:
+) -> IdempotencyKey | None:
+    """The row of an earlier request with this (client, key) within the
+    window, or None; 422 when the key was used for another request."""
     client, key = idempotency
     row = session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.client == client, IdempotencyKey.key == key)
@@ -446,7 +450,7 @@ def _idempotent_ticket(
         raise Invalid(
             "this Idempotency-Key was already used for another request", "idempotency_key_reused"
         )
-    return session.get(Ticket, row.ticket_id)
+    return row
 
 
 # -- calling -----------------------------------------------------------------

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, Response, g, request
-from flask_babel import Babel
+from flask import Flask, Response, g, request, url_for
+from flask_babel import Babel, get_locale
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -60,3 +60,31 @@ def init_app(app: Flask) -> None:
 
         locale = get_locale()
         return {"lang": str(locale) if locale else DEFAULT_LANGUAGE, "languages": LANGUAGES}
+
+
+def page_language() -> str:
+    """The language the page is shown in."""
+    locale = get_locale()
+    language = str(locale) if locale else DEFAULT_LANGUAGE
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language_url(language: str) -> str:
+    """This page in ``language``, keeping its other query arguments."""
+    arguments: dict[str, Any] = {
+        **(request.view_args or {}),
+        **{name: value for name, value in request.args.items() if name != "lang"},
+        "lang": language,
+    }
+    assert request.endpoint is not None
+    return url_for(request.endpoint, **arguments)
+
+
+def language_switch() -> dict[str, str]:
+    """What a public page's switch to its other language shows."""
+    other = "en" if page_language() == "vi" else "vi"
+    return {
+        "other_language": other,
+        "other_language_name": "English" if other == "en" else "Tiếng Việt",
+        "other_language_url": language_url(other),
+    }
