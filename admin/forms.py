@@ -98,6 +98,11 @@ class OfficeCreateForm(FlaskForm):
 class OfficeForm(FlaskForm):
     name = StringField(_l("Tên đơn vị"), validators=[required(), at_most(NAME_MAX)])
     name_en = StringField(_l("Tên tiếng Anh"), validators=[at_most(NAME_MAX)])
+    address = StringField(
+        _l("Địa chỉ"),
+        description=_l("Hiện trên lịch hẹn của người dân."),
+        validators=[at_most(300)],
+    )
     timezone = StringField(_l("Múi giờ"), validators=[required(), at_most(64)])
     holidays = TextAreaField(
         _l("Ngày nghỉ lễ"),

@@ -251,6 +251,7 @@ def _office_form_values(form: OfficeForm) -> dict[str, Any]:
     return {
         "name": form.name.data,
         "name_en": form.name_en.data or "",
+        "address": (form.address.data or "").strip(),
         "timezone": (form.timezone.data or "").strip(),
         "opening_hours": hours,
         "holidays": holidays,
@@ -275,6 +276,7 @@ def _fill_office_form(form: OfficeForm, office: Office) -> None:
     for name in (
         "name",
         "name_en",
+        "address",
         "timezone",
         "ticker_message",
         "priority_ratio",

@@ -315,6 +315,7 @@ def _booking_view(session: Session, appointment: Appointment, at: datetime) -> d
         "check_in_from": opens.astimezone(zone).strftime("%H:%M"),
         "check_in_until": closes.astimezone(zone).strftime("%H:%M"),
         "office_name": localised(office.name_en, office.name, language),
+        "office_address": office.address,
         "name": appointment.name,
         "phone": appointment.phone,
         "ticket_url": (
@@ -378,7 +379,7 @@ def booking_calendar(access_token: str) -> Response:
         start=start,
         end=end,
         summary=_("Lịch hẹn: %(service)s", service=view["service_name"]),
-        location=view["office_name"],
+        location=", ".join(part for part in (view["office_name"], view["office_address"]) if part),
         description="\n".join(lines),
         is_cancelled=view["state"] == "cancelled",
     )

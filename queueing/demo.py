@@ -165,6 +165,7 @@ def seed_demo(
         code=DEMO_OFFICE_CODE,
         name="Bộ phận Một cửa – UBND phường Bến Nghé",
         name_en="One-stop office – Ben Nghe Ward People's Committee",
+        address="Số 1 đường Mẫu, phường Bến Nghé, TP. Hồ Chí Minh (địa chỉ minh họa)",
         timezone=timezone,
         ticker_message=(
             "Kính chào quý khách. Vui lòng chú ý màn hình và loa gọi số. "

@@ -116,6 +116,8 @@ class Office(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
+    #: Where citizens go: shown on a booking's page and its calendar entry.
+    address: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
     #: Weekday ("0" = Monday) -> [["07:30", "11:30"], ["13:30", "17:00"]];
     #: an empty mapping means open at all hours.

@@ -54,6 +54,7 @@ PAPER_WIDTHS = (576, 384)
 NAME_MAX = 200
 TEXT_MAX = 4000
 TICKER_MAX = 500
+ADDRESS_MAX = 300
 NUMBER_MAX = 999_999
 #: Bounds of the office's numeric settings: (lowest, highest).
 OFFICE_LIMITS = {
@@ -191,6 +192,7 @@ def _unknown_fields(values: Mapping[str, Any], allowed: Iterable[str]) -> None:
 OFFICE_FIELDS = (
     "name",
     "name_en",
+    "address",
     "timezone",
     "opening_hours",
     "holidays",
@@ -213,6 +215,8 @@ def _office_values(fields: Mapping[str, Any]) -> dict[str, Any]:
             values[name] = _text(value, "name", required=True)
         elif name == "name_en":
             values[name] = _text(value, "name_en")
+        elif name == "address":
+            values[name] = _text(value, "address", limit=ADDRESS_MAX)
         elif name == "timezone":
             values[name] = _timezone(value)
         elif name == "opening_hours":

@@ -147,6 +147,7 @@ def test_office_settings_and_hours(client, login, app_db):
     fields = {
         "name": "Bộ phận Một cửa phường Bến Nghé",
         "name_en": "",
+        "address": "  45 Lê Lợi, phường Bến Nghé  ",
         "timezone": "Asia/Ho_Chi_Minh",
         "holidays": "2026-09-02\n2026-01-01",
         "ticker_message": "Nghỉ lễ Quốc khánh 2/9",
@@ -176,6 +177,7 @@ def test_office_settings_and_hours(client, login, app_db):
         "5": [["07:30", "11:30"]],
     }
     assert (office.priority_ratio, office.pause_alert_minutes) == (2, 10)
+    assert office.address == "45 Lê Lợi, phường Bến Nghé"
     assert (
         office.terminal_grace_minutes,
         office.is_issuing_without_counter,

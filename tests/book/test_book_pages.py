@@ -294,6 +294,9 @@ def test_booking_page_shows_code_service_time_office_and_documents(client, app_d
     assert page.text("booking-day") == "Thứ Hai, 23/11/2026"
     assert page.text("booking-time") == "10:00 – 10:15"
     assert page.text("booking-office") == "Bộ phận Một cửa – UBND phường Bến Nghé"
+    assert page.text("booking-address") == (
+        "Số 1 đường Mẫu, phường Bến Nghé, TP. Hồ Chí Minh (địa chỉ minh họa)"
+    )
     assert page.text("booking-name") == "Nguyễn Văn A"
     assert page.text("booking-phone") == "0901234567"
     assert page.text("check-in-window") == (
@@ -396,7 +399,10 @@ def test_calendar_file_holds_the_booking_in_utc(client, app_db, booked):
     assert fields["DTEND"] == "20261123T031500Z"
     assert fields["STATUS"] == "CONFIRMED"
     assert unescape(fields["SUMMARY"]) == "Lịch hẹn: Tư pháp – Hộ tịch"
-    assert unescape(fields["LOCATION"]) == "Bộ phận Một cửa – UBND phường Bến Nghé"
+    assert unescape(fields["LOCATION"]) == (
+        "Bộ phận Một cửa – UBND phường Bến Nghé, "
+        "Số 1 đường Mẫu, phường Bến Nghé, TP. Hồ Chí Minh (địa chỉ minh họa)"
+    )
     description = unescape(fields["DESCRIPTION"]).split("\n")
     assert description[0] == f"Mã đặt lịch: {code}"
     assert description[1] == "Xác nhận đến tại máy lấy số từ 09:30 đến 10:15."
