@@ -193,23 +193,35 @@ def check_in(code: str) -> tuple[Response, int]:
         raise Invalid("language must be vi or en", "unknown_language")
     principal = current_principal()
     actor = principal.actor if principal else Actor("public")
+    idempotency = idempotency_of(principal)
     at = now()
 
-    def work(session: Session) -> dict[str, Any]:
+    def work(session: Session) -> tuple[dict[str, Any], bool]:
         appointment = appointments.find(session, code)
         if kiosk_id is not None:
             printing_jobs.find_kiosk(session, kiosk_id, appointment.office_id)
-        appointment, ticket = appointments.check_in(session, code, at, actor)
-        return {
+        if idempotency is None:
+            appointment, ticket = appointments.check_in(session, code, at, actor)
+            created = True
+        else:
+            appointment, ticket, created = appointments.check_in_once(
+                session, code, at, actor, idempotency
+            )
+        payload = {
             "appointment": appointment_payload(session, appointment, at),
             "ticket": _ticket_json(session, ticket),
         }
+        return payload, created
 
-    payload = write(work)
+    payload, created = write(work)
     if wants_print:
-        payload["ticket"].update(
-            printing_jobs.print_issued_ticket(
-                payload["ticket"], kiosk_id, actor, language, is_missing_printer_a_fault=False
+        if created or not printing_jobs.was_printed(payload["ticket"]["id"]):
+            payload["ticket"].update(
+                printing_jobs.print_issued_ticket(
+                    payload["ticket"], kiosk_id, actor, language, is_missing_printer_a_fault=False
+                )
             )
-        )
-    return jsonify(payload), 201
+        else:
+            # A retry of a check-in whose slip came out: one slip is enough.
+            payload["ticket"]["printed"] = True
+    return jsonify(payload), 201 if created else 200

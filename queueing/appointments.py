@@ -312,6 +312,39 @@ def check_in(
     return appointment, ticket
 
 
+def check_in_once(
+    session: Session,
+    code: str,
+    now: datetime,
+    actor: Actor,
+    idempotency: tuple[str, str],
+) -> tuple[Appointment, Ticket, bool]:
+    """:func:`check_in`, answered again with the same ticket when the same
+    client repeats the same Idempotency-Key (a kiosk retrying after a lost
+    answer); returns (appointment, ticket, newly checked in)."""
+    appointment = find(session, code, for_update=True)
+    fingerprint = f"check-in|{appointment.id}"
+    earlier = operations.earlier_request(session, idempotency, fingerprint, now)
+    if earlier is not None and appointment.ticket_id is not None:
+        ticket = session.get(Ticket, appointment.ticket_id)
+        assert ticket is not None
+        return appointment, ticket, False
+    appointment, ticket = check_in(session, code, now, actor)
+    client, key = idempotency
+    session.add(
+        IdempotencyKey(
+            client=client,
+            key=key,
+            fingerprint=fingerprint,
+            appointment_id=appointment.id,
+            ticket_id=ticket.id,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return appointment, ticket, True
+
+
 def mark_missed(session: Session, office_id: int, now: datetime) -> int:
     """Bookings not checked in by the end of their late window become
     missed (their time has passed: they free nothing); returns how many."""

@@ -452,7 +452,7 @@ class Appointment(Base):
     #: The booking code: typed or scanned at the kiosk (see queueing.booking).
     code: Mapped[str] = mapped_column(String(16), unique=True)
     #: The holder's secret for reading and cancelling it.
-    access_token: Mapped[str] = mapped_column(String(32), default=new_access_token)
+    access_token: Mapped[str] = mapped_column(String(32), default=new_access_token, index=True)
     start: Mapped[datetime]
     end: Mapped[datetime]
     #: The office's local date of ``start``.

@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("code"),
     )
     op.create_index("ix_appointments_slot", "appointments", ["service_id", "start"])
+    op.create_index("ix_appointments_access_token", "appointments", ["access_token"])
     op.create_index("ix_appointments_day", "appointments", ["office_id", "service_day", "state"])
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.alter_column("ticket_id", existing_type=sa.Integer(), nullable=True)
@@ -78,6 +79,7 @@ def downgrade() -> None:
         batch_op.drop_column("appointment_id")
         batch_op.alter_column("ticket_id", existing_type=sa.Integer(), nullable=False)
     op.drop_index("ix_appointments_day", table_name="appointments")
+    op.drop_index("ix_appointments_access_token", table_name="appointments")
     op.drop_index("ix_appointments_slot", table_name="appointments")
     op.drop_table("appointments")
     with op.batch_alter_table("services", schema=None) as batch_op:

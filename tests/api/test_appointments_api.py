@@ -251,3 +251,17 @@ def test_the_background_loop_marks_bookings_past_their_late_window_missed(
         assert session.scalar(select(Appointment.state)) == "missed"
     read = client.get(f"/api/v1/appointments/{body['code']}?token={body['access_token']}")
     assert read.get_json()["state"] == "missed"
+
+
+def test_a_retried_check_in_with_the_same_key_gets_the_same_ticket(client, book, app_db):
+    """A kiosk that lost the answer retries with the same Idempotency-Key."""
+    body = book(start="2026-11-23T09:15:00+07:00")
+    path = f"/api/v1/appointments/{body['code']}/check-in"
+    first = client.post(path, json={}, headers={"Idempotency-Key": "tap-1"})
+    again = client.post(path, json={}, headers={"Idempotency-Key": "tap-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["ticket"]["id"] == first.get_json()["ticket"]["id"]
+    other = client.post(path, json={}, headers={"Idempotency-Key": "tap-2"})
+    assert (other.status_code, error_code(other)) == (409, "already_checked_in")
+    with app_db.read() as session:
+        assert session.scalar(select(func.count(Ticket.id))) == 1
