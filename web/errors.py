@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -49,11 +50,50 @@ def wants_json() -> bool:
     )
 
 
+def page_words(status: int, code: str) -> tuple[str, str]:
+    """The title and the sentence an error page shows a person, in the
+    page's language; the API's message stays for machines."""
+    by_code = {
+        "csrf_failed": (_("Biểu mẫu đã hết hạn"), _("Vui lòng tải lại trang rồi thử lại.")),
+        "ticket_not_found": (
+            _("Không tìm thấy số thứ tự"),
+            _("Đường dẫn trên phiếu có thể không đúng; vui lòng quét lại mã QR trên phiếu."),
+        ),
+        "appointment_not_found": (
+            _("Không tìm thấy lịch hẹn"),
+            _("Đường dẫn của lịch hẹn có thể không đúng; vui lòng mở lại từ tin đã lưu."),
+        ),
+    }
+    by_status = {
+        400: (_("Yêu cầu không hợp lệ"), _("Vui lòng quay lại trang trước và thử lại.")),
+        401: (_("Cần đăng nhập"), _("Vui lòng đăng nhập để tiếp tục.")),
+        403: (_("Không có quyền mở trang này"), _("Tài khoản đang dùng không được mở trang này.")),
+        404: (
+            _("Không tìm thấy trang"),
+            _("Trang này không có hoặc đã được gỡ bỏ; vui lòng kiểm tra lại đường dẫn."),
+        ),
+        409: (
+            _("Chưa thực hiện được lúc này"),
+            _("Tình trạng đã thay đổi; vui lòng tải lại trang rồi thử lại."),
+        ),
+        422: (_("Thông tin chưa hợp lệ"), _("Vui lòng kiểm tra lại thông tin đã nhập.")),
+        429: (_("Quá nhiều yêu cầu"), _("Vui lòng đợi một lát rồi thử lại.")),
+        503: (_("Hệ thống đang bận"), _("Không có gì bị thay đổi; vui lòng thử lại sau ít phút.")),
+    }
+    fallback = (
+        _("Đã có lỗi xảy ra"),
+        _("Không có gì bị thay đổi; vui lòng thử lại sau ít phút."),
+    )
+    return by_code.get(code) or by_status.get(status) or fallback
+
+
 def error_response(status: int, code: str, message: str) -> tuple[Any, int]:
     if wants_json():
         response: Response = jsonify({"error": {"code": code, "message": message}})
         return response, status
-    return render_template("error.html", status=status, code=code, message=message), status
+    title, text = page_words(status, code)
+    page = render_template("error.html", status=status, code=code, title=title, text=text)
+    return page, status
 
 
 def register(app: Flask) -> None:

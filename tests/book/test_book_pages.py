@@ -343,7 +343,7 @@ def test_an_unknown_token_is_the_404_page(client, booked, path):
 
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert "<h1>404</h1>" in response.get_data(as_text=True)
+    assert "404 · appointment_not_found" in response.get_data(as_text=True)
 
 
 def test_the_booking_code_is_not_a_way_in(client, app_db, booked):
