@@ -167,10 +167,8 @@ def seed_demo(
         name_en="One-stop office – Ben Nghe Ward People's Committee",
         address="Số 1 đường Mẫu, phường Bến Nghé, TP. Hồ Chí Minh (địa chỉ minh họa)",
         timezone=timezone,
-        ticker_message=(
-            "Kính chào quý khách. Vui lòng chú ý màn hình và loa gọi số. "
-            "Giờ làm việc: 7 giờ 30 – 17 giờ, từ thứ Hai đến thứ Sáu."
-        ),
+        # No ticker text of its own: the display says the real hours.
+        ticker_message="",
         created_at=now,
     )
     session.add(office)

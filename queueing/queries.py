@@ -535,7 +535,7 @@ def queue_state(
             for counter in counters_of(session, office.id)
         ],
         "recent_calls": recent_calls(session, office, now),
-        "ticker": office.ticker_message,
+        "ticker": office.ticker_message or rules.default_ticker(office.opening_hours or {}),
         "generated_at": iso(now, office.timezone),
     }
 

@@ -219,3 +219,51 @@ def service_start(
     if service_starts_at == SERVICE_STARTS_AT_CALL and last_called_at is not None:
         return last_called_at, SERVICE_STARTS_AT_CALL
     return None, None
+
+
+#: The display's greeting when the office has written no ticker text.
+TICKER_GREETING = "Kính chào quý khách. Vui lòng chú ý màn hình và loa gọi số."
+WEEKDAY_WORDS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+def _clock_words(clock: str) -> str:
+    """``07:30`` as ``7 giờ 30``, ``17:00`` as ``17 giờ``."""
+    hours, minutes = (int(part) for part in clock.split(":"))
+    return f"{hours} giờ {minutes:02d}" if minutes else f"{hours} giờ"
+
+
+def hours_sentence(opening_hours: Mapping[str, Sequence[Sequence[str]]]) -> str:
+    """The office's opening hours as the display says them: weekdays with
+    the same periods run together, closed days left out."""
+    if not opening_hours:
+        return "Đơn vị làm việc cả ngày, tất cả các ngày trong tuần."
+    runs: list[tuple[int, int, str]] = []
+    for day in range(7):
+        periods = opening_hours.get(str(day), [])
+        if not periods:
+            continue
+        text = ", ".join(
+            f"{_clock_words(start)} – {_clock_words(end)}"
+            for start, end in sorted(periods, key=lambda period: _minutes(period[0]))
+        )
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == text:
+            runs[-1] = (runs[-1][0], day, text)
+        else:
+            runs.append((day, day, text))
+    if not runs:
+        return ""
+    parts = []
+    for first, last, text in runs:
+        days = (
+            WEEKDAY_WORDS[first]
+            if first == last
+            else (f"{WEEKDAY_WORDS[first]} đến {WEEKDAY_WORDS[last]}")
+        )
+        parts.append(f"{days}: {text}")
+    return "Giờ làm việc " + "; ".join(parts) + "."
+
+
+def default_ticker(opening_hours: Mapping[str, Sequence[Sequence[str]]]) -> str:
+    """The ticker of an office that has written none: a greeting and its
+    real opening hours."""
+    return f"{TICKER_GREETING} {hours_sentence(opening_hours)}".strip()

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from api.openapi import document
+from queueing.models import Office
 
 SCHEMAS = document()["components"]["schemas"]
 
@@ -699,3 +700,15 @@ def test_an_id_beyond_a_database_id_is_404_not_a_crash(client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert error_code(response) == "not_found"
+
+
+def test_an_office_without_ticker_text_shows_its_real_hours(client, app_db):
+    """The demo office writes no ticker of its own and is open all day."""
+    ticker = client.get("/api/v1/queue").get_json()["ticker"]
+    assert ticker.endswith("Đơn vị làm việc cả ngày, tất cả các ngày trong tuần.")
+
+    def write_own(session):
+        session.query(Office).one().ticker_message = "Nghỉ lễ 2/9"
+
+    app_db.write(write_own)
+    assert client.get("/api/v1/queue").get_json()["ticker"] == "Nghỉ lễ 2/9"

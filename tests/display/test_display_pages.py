@@ -89,7 +89,8 @@ def test_configured_display_carries_its_settings(client, floor_display):
 def test_unknown_display_is_a_404_page(client):
     response = client.get("/display/999")
     assert response.status_code == 404
-    assert "no such display" in response.get_data(as_text=True)
+    assert "404 · display_not_found" in response.get_data(as_text=True)
+    assert "Không tìm thấy trang" in response.get_data(as_text=True)
     assert response.mimetype == "text/html"
 
 

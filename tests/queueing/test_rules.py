@@ -177,3 +177,24 @@ def test_transitions():
     assert rules.transition("done", "finish") is None
     assert rules.transition("waiting", "no_show") is None
     assert rules.transition("no_show", "return") == "waiting"
+
+
+def test_the_default_ticker_says_the_office_s_real_hours():
+    from queueing.rules import default_ticker
+
+    week = [["07:30", "11:30"], ["13:30", "17:00"]]
+    hours = {str(day): week for day in range(5)} | {"5": [["07:30", "11:30"]]}
+    assert default_ticker(hours) == (
+        "Kính chào quý khách. Vui lòng chú ý màn hình và loa gọi số. "
+        "Giờ làm việc thứ Hai đến thứ Sáu: 7 giờ 30 – 11 giờ 30, 13 giờ 30 – 17 giờ; "
+        "thứ Bảy: 7 giờ 30 – 11 giờ 30."
+    )
+    # A break in the run of days: Monday, then Wednesday to Thursday.
+    split = {"0": [["08:00", "12:00"]], "2": [["08:00", "12:00"]], "3": [["08:00", "12:00"]]}
+    assert default_ticker(split).endswith(
+        "Giờ làm việc thứ Hai: 8 giờ – 12 giờ; thứ Tư đến thứ Năm: 8 giờ – 12 giờ."
+    )
+    assert default_ticker({}) == (
+        "Kính chào quý khách. Vui lòng chú ý màn hình và loa gọi số. "
+        "Đơn vị làm việc cả ngày, tất cả các ngày trong tuần."
+    )
