@@ -64,13 +64,19 @@ def kiosk_groups(
     session: Session, office: Office, now: datetime, language: str
 ) -> list[ServiceGroup]:
     """The office's active services in screen order, grouped by their group
-    name; a group stands where its first service stands."""
+    name; a group stands where its first service stands. A group is the
+    services of one Vietnamese group name: in English it takes the English
+    name any of them gives, so a service without one stays in its group."""
     view = QueueView(session, office, now)
     services = active_services(session, office.id)
+    english_names: dict[str, str] = {}
+    for service in services:
+        if service.group_name_en.strip():
+            english_names.setdefault(service.group_name, service.group_name_en)
     groups: dict[str, ServiceGroup] = {}
     for service in services:
-        group_name = localised(service.group_name_en, service.group_name, language)
-        group = groups.setdefault(group_name, ServiceGroup(group_name))
+        label = localised(english_names.get(service.group_name, ""), service.group_name, language)
+        group = groups.setdefault(service.group_name, ServiceGroup(label))
         group.services.append(
             KioskService(
                 code=service.code,

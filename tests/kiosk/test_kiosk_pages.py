@@ -89,6 +89,17 @@ def test_kiosk_shows_every_active_service_as_a_button_in_its_group(client):
         assert f">{group}</h3>" in html
 
 
+def test_a_service_without_an_english_group_name_stays_in_its_group_in_english(app_db, client):
+    """DD joins HT's group "Tư pháp"; only HT gives the group's English name."""
+    update_service(app_db, "DD", group_name="Tư pháp", group_name_en="")
+    html = client.get("/kiosk?lang=en").get_data(as_text=True)
+    groups = re.findall(r">([^<]+)</h3>", html)
+    assert groups.count("Justice") == 1
+    assert "Tư pháp" not in groups
+    section = html.split(">Justice</h3>", 1)[1].split("</h3>", 1)[0]
+    assert 'data-service="HT"' in section and 'data-service="DD"' in section
+
+
 def test_kiosk_leaves_out_inactive_services(app_db, client):
     update_service(app_db, "KD", is_active=False)
 
