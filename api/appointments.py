@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, jsonify, request
 from sqlalchemy.orm import Session
 
-from queueing import appointments, operations, reports
+from queueing import appointments, operations, reports, rules
 from queueing.errors import Invalid, Malformed, NotFound
 from queueing.models import Appointment, Office, Ticket
 from queueing.operations import Actor
@@ -56,14 +56,10 @@ def service_slots(code: str) -> Response:
     with database().read() as session:
         office = resolve_office(session, office_param(), None)
         raw = request.args.get("date")
-        day = reports.report_day("date", raw) if raw else booking_today(office, at)
+        day = reports.report_day("date", raw) if raw else rules.service_day(at, office.timezone)
         service = _service(session, office, code)
         slots = appointments.day_slots(session, office, service, day, at)
         return jsonify({"service": service.code, "date": day.isoformat(), "slots": slots})
-
-
-def booking_today(office: Office, at: datetime) -> Any:
-    return at.astimezone(ZoneInfo(office.timezone)).date()
 
 
 def _service(session: Session, office: Office, code: str) -> Any:
@@ -149,10 +145,7 @@ def _is_holder(appointment: Appointment, token: Any) -> bool:
 def _held_or_staff(session: Session, code: str, token: Any) -> Appointment:
     """The appointment, for its holder (the token) or the office's staff;
     404 for anyone else, as if it did not exist."""
-    try:
-        appointment = appointments.find(session, code)
-    except NotFound:
-        raise NotFound("no booking with this code", "appointment_not_found") from None
+    appointment = appointments.find(session, code)
     if not (_is_holder(appointment, token) or _is_staff_of(appointment.office_id)):
         raise NotFound("no booking with this code", "appointment_not_found")
     return appointment

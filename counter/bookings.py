@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from queueing import appointments, booking, rules
+from queueing import appointments, rules
 from queueing.errors import QueueError
 from queueing.models import Office
 from web.context import database, now, write
@@ -67,14 +67,7 @@ def bookings(counter_id: int) -> str | BaseResponse:
         try:
             ticket_code = write(check_in)
         except QueueError as error:
-            opens_at = ""
-            if error.code == "too_early":
-                with database().read() as session:
-                    found = appointments.find(session, code)
-                    office = session.get(Office, found.office_id)
-                    assert office is not None
-                    opens = booking.check_in_opens(found.start, office.check_in_early_minutes)
-                    opens_at = opens.astimezone(ZoneInfo(office.timezone)).strftime("%H:%M")
+            opens_at = error.opens_at if isinstance(error, appointments.TooEarly) else ""
             flash(refusal_text(error.code, opens_at), "error")
         else:
             flash(_("Đã xác nhận lịch hẹn: số %(code)s.", code=ticket_code), "success")

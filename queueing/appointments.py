@@ -51,6 +51,15 @@ REFUSALS = {
 }
 
 
+class TooEarly(WrongState):
+    """A check-in before the early window opens; ``opens_at`` is when it
+    does, on the office's clock (HH:MM)."""
+
+    def __init__(self, opens_at: str) -> None:
+        super().__init__(f"too early: check in from {opens_at}", "too_early")
+        self.opens_at = opens_at
+
+
 def is_bookable(service: Service) -> bool:
     return service.is_active and service.slot_minutes > 0 and service.slot_capacity > 0
 
@@ -286,8 +295,7 @@ def check_in(
         raise WrongState("the time to check in for this booking is over", "too_late")
     if refusal == "too_early":
         opens = booking.check_in_opens(appointment.start, office.check_in_early_minutes)
-        local = opens.astimezone(ZoneInfo(office.timezone)).strftime("%H:%M")
-        raise WrongState(f"too early: check in from {local}", "too_early")
+        raise TooEarly(opens.astimezone(ZoneInfo(office.timezone)).strftime("%H:%M"))
     ticket, _created = operations.issue_ticket(
         session,
         office.id,

@@ -168,6 +168,21 @@ def _by_value(facts: Facts, metric: str) -> tuple[np.ndarray, np.ndarray]:
     return cached
 
 
+def p90_ranks(count: Any) -> tuple[Any, Any, Any]:
+    """(lower rank, upper rank, weight of the upper) of the p90 of ``count``
+    sorted values (an array of counts, or one), by linear interpolation
+    between the closest ranks."""
+    position = np.asarray(count - 1) * 0.9
+    low = position.astype(np.int64)
+    return low, np.minimum(low + 1, count - 1), position - low
+
+
+def interpolated(low_value: Any, high_value: Any, weight: Any) -> Any:
+    """The value ``weight`` of the way from ``low_value`` to ``high_value``."""
+    low_value = np.asarray(low_value, np.float64)
+    return low_value + (np.asarray(high_value, np.float64) - low_value) * weight
+
+
 def _seconds(millis: float) -> float:
     return round(millis / MILLIS, 3)
 
@@ -192,12 +207,8 @@ def _durations(
     upper_middle = grouped[start + middle].astype(np.float64)
     lower_middle = grouped[start + (count - 1) // 2].astype(np.float64)
     median = (lower_middle + upper_middle) / 2
-    position = (count - 1) * 0.9
-    low = position.astype(np.int64)
-    high = np.minimum(low + 1, count - 1)
-    low_value = grouped[start + low].astype(np.float64)
-    high_value = grouped[start + high].astype(np.float64)
-    p90 = low_value + (high_value - low_value) * (position - low)
+    low, high, weight = p90_ranks(count)
+    p90 = interpolated(grouped[start + low], grouped[start + high], weight)
     largest = grouped[start + count - 1]
     result: list[dict[str, float | int | None]] = [_no_durations() for _ in distinct]
     for index, group in enumerate(held.tolist()):

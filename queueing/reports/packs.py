@@ -99,12 +99,12 @@ def decode(blob: bytes, count: int, day: date) -> dict[str, np.ndarray]:
     return columns
 
 
-def _sound(session: Session, office: Office) -> Any:
-    """The conditions under which a pack of the office may be read."""
+def _sound(targets: dict[int, str]) -> Any:
+    """The conditions under which a pack of these offices may be read, each
+    office's services' targets being those given (:func:`targets_keys`)."""
     return and_(
-        ReportDay.office_id == office.id,
+        tuple_(ReportDay.office_id, ReportDay.targets).in_(list(targets.items())),
         ReportDay.layout == LAYOUT,
-        ReportDay.targets == targets_key(session, office),
         ReportDay.built_from == func.coalesce(ReportDayChange.changes, 0),
     )
 
@@ -129,7 +129,7 @@ def read_packs(
                 ReportDay
             )
         ).where(
-            _sound(session, office),
+            _sound(targets_keys(session, [office.id])),
             ReportDay.service_day >= date_from,
             ReportDay.service_day <= date_to,
         )
@@ -144,7 +144,6 @@ def packed_counts(
     office, day and wait column alone, cut out of the pack by the database."""
     if not office_ids:
         return []
-    keys = targets_keys(session, office_ids)
     start = ReportDay.leg_count * _WAIT_OFFSET + 1
     waits = func.substr(ReportDay.legs, start, ReportDay.leg_count * np.dtype(np.int32).itemsize)
     statement = _with_changes(
@@ -155,9 +154,7 @@ def packed_counts(
             waits.label("waits"),
         ).select_from(ReportDay)
     ).where(
-        tuple_(ReportDay.office_id, ReportDay.targets).in_(list(keys.items())),
-        ReportDay.layout == LAYOUT,
-        ReportDay.built_from == func.coalesce(ReportDayChange.changes, 0),
+        _sound(targets_keys(session, office_ids)),
         ReportDay.service_day >= date_from,
         ReportDay.service_day <= date_to,
     )
@@ -238,8 +235,9 @@ def days_to_pack(session: Session, office: Office, *, everything: bool = False) 
     changed since it was packed."""
     today = legs_facts.office_today(office)
     since = date.min if everything else today - timedelta(days=RECENT_DAYS)
+    targets = targets_key(session, office)
     sound_days = _with_changes(select(ReportDay.service_day).select_from(ReportDay)).where(
-        _sound(session, office)
+        _sound({office.id: targets})
     )
     with_legs = (
         select(Ticket.service_day)
@@ -268,7 +266,7 @@ def days_to_pack(session: Session, office: Office, *, everything: bool = False) 
     )
     stale = select(ReportDay.service_day).where(
         ReportDay.office_id == office.id,
-        or_(ReportDay.layout != LAYOUT, ReportDay.targets != targets_key(session, office)),
+        or_(ReportDay.layout != LAYOUT, ReportDay.targets != targets),
     )
     days = set(session.scalars(with_legs)) | set(session.scalars(changed))
     days |= set(session.scalars(stale))

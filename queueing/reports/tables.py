@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import booking
 from ..models import (
     APPOINTMENT_STATES,
     BOOKED,
@@ -41,7 +42,7 @@ from .facts import (
     read_live_offices,
     spans_of,
 )
-from .figures import Grouping, figures, grouped
+from .figures import Grouping, figures, grouped, interpolated, p90_ranks
 from .filters import NO_FILTER, ReportFilter, filter_conditions, service_ids
 
 #: Low-score comments listed in a report, newest first.
@@ -161,7 +162,6 @@ def bookings(
         conditions.append(
             Appointment.service_id.in_(service_ids(session, office, filters.services))
         )
-    late = timedelta(minutes=office.check_in_late_minutes)
     now = datetime.now(UTC)
     counts = dict.fromkeys(APPOINTMENT_STATES, 0)
     rows = session.execute(
@@ -170,7 +170,7 @@ def bookings(
         .group_by(Appointment.state, Appointment.start)
     ).all()
     for state, start, count in rows:
-        if state == BOOKED and start + late < now:
+        if state == BOOKED and booking.is_missed(start, now, office.check_in_late_minutes):
             state = MISSED
         counts[state] += count
     return {"made": sum(counts.values()), **counts}
@@ -386,11 +386,10 @@ def _compared(totals: dict[str, int], waits: list[np.ndarray]) -> dict[str, Any]
     values = values[values != NO_DURATION].astype(np.int64)
     p90 = None
     if len(values):
-        position = (len(values) - 1) * 0.9
-        low = int(position)
-        high = min(low + 1, len(values) - 1)
-        low_value, high_value = (float(v) for v in np.partition(values, [low, high])[[low, high]])
-        p90 = round((low_value + (high_value - low_value) * (position - low)) / 1000, 3)
+        ranks, uppers, weight = p90_ranks(len(values))
+        low, high = int(ranks), int(uppers)
+        low_value, high_value = np.partition(values, [low, high])[[low, high]]
+        p90 = round(float(interpolated(low_value, high_value, weight)) / 1000, 3)
     wait_count, issued, rated = totals["wait_count"], totals["issued"], totals["rating_count"]
     return {
         "issued": issued,
