@@ -10,7 +10,7 @@ citizens booking the last place of a slot at once cannot both have it.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,8 @@ from .operations import Actor, record
 #: The states that hold a place in a slot.
 HOLDING = (BOOKED, CHECKED_IN)
 NAME_MAX = 100
+#: Further from now than any booking horizon (the admin screens allow a year).
+FAR_AWAY = timedelta(days=400)
 #: A phone number as people write it: digits, with spaces, dots, dashes or
 #: brackets between them and an optional leading +.
 PHONE = re.compile(r"^\+?[0-9 .()\-]{8,24}$")
@@ -156,6 +158,11 @@ def book(
             return appointment, False
     if not is_bookable(service):
         raise Invalid(REFUSALS["not_bookable"], "not_bookable")
+    # Far beyond any horizon, a start is refused before the office's clock
+    # reads it: at the ends of the calendar that would overflow.
+    if abs(start - now) > FAR_AWAY:
+        refused = "slot_past" if start < now else "beyond_horizon"
+        raise Invalid(REFUSALS[refused], refused)
     # Bookings of the service take turns from here to the commit.
     session.execute(select(Service.id).where(Service.id == service.id).with_for_update())
     day = start.astimezone(ZoneInfo(office.timezone)).date()

@@ -97,6 +97,8 @@ def test_the_last_place_goes_once_then_409_slot_full(client, book, app_db):
         ({"service": "HT", "start": "2026-11-23T08:45:00+07:00"}, 422, "slot_past"),
         ({"service": "HT", "start": "2026-12-23T10:00:00+07:00"}, 422, "beyond_horizon"),
         ({"service": "HT", "start": "2026-11-23T10:00:00"}, 422, "invalid_start"),
+        ({"service": "HT", "start": "0001-01-01T00:00:00+14:00"}, 422, "slot_past"),
+        ({"service": "HT", "start": "9999-12-31T23:45:00-12:00"}, 422, "beyond_horizon"),
         ({"service": "HT", "start": "tomorrow"}, 400, "invalid_field"),
         ({"service": "HT", "start": 1700000000}, 400, "invalid_field"),
         ({"service": "HT"}, 400, "invalid_field"),
