@@ -296,3 +296,24 @@ def test_a_signed_in_browser_issues_over_the_api_only_with_its_csrf_token(client
     token = csrf_token(client.get("/counter").get_data(as_text=True))
     issued = client.post("/api/v1/tickets", json={"service": "HT"}, headers={"X-CSRFToken": token})
     assert issued.status_code == 201
+
+
+def test_a_check_in_reaches_the_terminal_and_is_called_before_walk_ins(app, client, terminal):
+    """The test clock stands at 09:00 (+07:00); the 09:15 slot's check-in
+    window is open."""
+    walk_in = issue(client, "HT")
+    booked = client.post(
+        "/api/v1/appointments", json={"service": "HT", "start": "2026-11-23T09:15:00+07:00"}
+    ).get_json()
+    terminal.get_received("/counter")
+    kiosk = app.test_client()
+    checked_in = kiosk.post(f"/api/v1/appointments/{booked['code']}/check-in", json={})
+    assert checked_in.status_code == 201, checked_in.get_json()
+    ticket = checked_in.get_json()["ticket"]
+    (changed,) = received(terminal, "queue_changed")
+    assert [s["waiting"] for s in changed["services"]] == [2, 0, 0, 0]
+    called = act(terminal, "call_next")
+    assert (called["ticket"]["id"], called["ticket"]["channel"]) == (ticket["id"], "booking")
+    assert act(terminal, "start")["ok"] is True
+    assert act(terminal, "finish")["ok"] is True
+    assert act(terminal, "call_next")["ticket"]["id"] == walk_in["id"]
