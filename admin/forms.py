@@ -25,17 +25,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from queueing.accounts import MIN_PASSWORD_LENGTH
 from queueing.models import ROLE_SUPERVISOR
 from queueing.settings import CLOCK_PATTERN, CODE_PATTERN, NAME_MAX, TEXT_MAX, TICKER_MAX
+from web.i18n import WEEKDAY_NAMES
 
 REQUIRED = _l("Vui lòng điền mục này.")
-WEEKDAY_LABELS = (
-    _l("Thứ Hai"),
-    _l("Thứ Ba"),
-    _l("Thứ Tư"),
-    _l("Thứ Năm"),
-    _l("Thứ Sáu"),
-    _l("Thứ Bảy"),
-    _l("Chủ nhật"),
-)
 #: Periods per weekday on the office form (morning and afternoon).
 PERIODS = 2
 
@@ -178,7 +170,7 @@ class OfficeForm(FlaskForm):
         """(weekday label, [(start, end) per period]) for the template."""
         return [
             (
-                WEEKDAY_LABELS[day],
+                WEEKDAY_NAMES[day],
                 [
                     (self[f"day{day}_p{period}_start"], self[f"day{day}_p{period}_end"])
                     for period in range(1, PERIODS + 1)

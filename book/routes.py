@@ -34,7 +34,7 @@ from queueing.queries import active_services
 from web.access import current_principal, resolve_office
 from web.context import database, now, public_base_url, write
 from web.extensions import limiter
-from web.i18n import language_switch, page_language
+from web.i18n import language_switch, page_language, weekday_name
 from web.qr import qr_png
 
 from . import calendar
@@ -70,26 +70,13 @@ class FreeSlot:
     available: int
 
 
-def _weekday(day: date) -> str:
-    names = (
-        _("Thứ Hai"),
-        _("Thứ Ba"),
-        _("Thứ Tư"),
-        _("Thứ Năm"),
-        _("Thứ Sáu"),
-        _("Thứ Bảy"),
-        _("Chủ nhật"),
-    )
-    return names[day.weekday()]
-
-
 def _short_weekday(day: date) -> str:
     names = (_("T2"), _("T3"), _("T4"), _("T5"), _("T6"), _("T7"), _("CN"))
     return names[day.weekday()]
 
 
 def long_day(day: date) -> str:
-    return f"{_weekday(day)}, {day:%d/%m/%Y}"
+    return f"{weekday_name(day)}, {day:%d/%m/%Y}"
 
 
 def _day_label(day: date, today: date) -> str:

@@ -22,6 +22,7 @@ from voice import announcement_clips, clip_url
 from voice.clips import CALL_COUNTER, CALL_OPENING, CHIME
 from web.access import resolve_office
 from web.context import database, now
+from web.i18n import weekday_names
 
 bp = Blueprint("display", __name__)
 
@@ -66,15 +67,7 @@ def _texts() -> dict[str, Any]:
         "closed": _("Đã đóng"),
         "nobody": "—",
         "no_calls": _("Chưa có lượt gọi"),
-        "weekdays": [
-            _("Thứ Hai"),
-            _("Thứ Ba"),
-            _("Thứ Tư"),
-            _("Thứ Năm"),
-            _("Thứ Sáu"),
-            _("Thứ Bảy"),
-            _("Chủ Nhật"),
-        ],
+        "weekdays": weekday_names(),
     }
 
 

@@ -37,6 +37,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from queueing.reports import csv_text, safe_cell
+from web.i18n import weekday_names
 
 TABLES = (
     "summary",
@@ -238,18 +239,6 @@ EVENT_COLUMNS = (
 )
 
 WEEKDAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def weekday_names() -> list[str]:
-    return [
-        _("Thứ Hai"),
-        _("Thứ Ba"),
-        _("Thứ Tư"),
-        _("Thứ Năm"),
-        _("Thứ Sáu"),
-        _("Thứ Bảy"),
-        _("Chủ nhật"),
-    ]
 
 
 def level_names() -> dict[int, str]:

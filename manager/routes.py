@@ -40,6 +40,7 @@ from queueing.models import (
 from queueing.rules import service_day
 from web import payloads
 from web.context import database, now
+from web.i18n import weekday_names
 
 from . import charts, exports
 from .access import chosen_office, json_view, offices_for, page, principal
@@ -264,7 +265,7 @@ def reports_page() -> str:
         priorities=(PRIORITY_NONE, reports.ANY_PRIORITY, *PRIORITY_CATEGORIES),
         charts=_report_charts(report, english),
         tables={name: exports.table(report, name, language=language()) for name in exports.TABLES},
-        weekdays=exports.weekday_names(),
+        weekdays=weekday_names(),
         levels=exports.level_names(),
         reasons=exports.reason_names(),
         channel_names=exports.channel_names(),
@@ -378,7 +379,7 @@ def _report_charts(report: dict[str, Any], english: bool) -> dict[str, Any]:
         ],
         _decimal,
     )
-    weekdays = exports.weekday_names()
+    weekdays = weekday_names()
     cells = report["heatmap"]["cells"]
     hours = report["heatmap"]["hours"]
     present = sorted({cell["weekday"] for cell in cells})

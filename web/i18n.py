@@ -8,10 +8,12 @@ cookie, ``?lang=vi`` switches back.
 from __future__ import annotations
 
 import os
+from datetime import date
 from typing import Any
 
 from flask import Flask, Response, g, request, url_for
 from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -22,6 +24,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AREAS = ("comparison", "kiosk", "display", "counter", "manager", "admin", "book", "web")
 
 babel = Babel()
+
+#: The days of the week, Monday first, as every page and export writes them.
+WEEKDAY_NAMES = (
+    _l("Thứ Hai"),
+    _l("Thứ Ba"),
+    _l("Thứ Tư"),
+    _l("Thứ Năm"),
+    _l("Thứ Sáu"),
+    _l("Thứ Bảy"),
+    _l("Chủ nhật"),
+)
 
 
 def select_language() -> str:
@@ -88,3 +101,13 @@ def language_switch() -> dict[str, str]:
         "other_language_name": "English" if other == "en" else "Tiếng Việt",
         "other_language_url": language_url(other),
     }
+
+
+def weekday_names() -> list[str]:
+    """The days of the week in the page's language, Monday first."""
+    return [str(name) for name in WEEKDAY_NAMES]
+
+
+def weekday_name(day: date) -> str:
+    """``Thứ Hai`` for a Monday, in the page's language."""
+    return str(WEEKDAY_NAMES[day.weekday()])

@@ -198,7 +198,7 @@ def test_the_display_reconnects_after_a_server_restart(tmp_path, new_page):
         server.close()
 
 
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 
 def office_clock_readings() -> set[tuple[str, str]]:
