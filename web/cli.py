@@ -10,15 +10,14 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queueing import accounts, operations, settings
+from queueing import accounts, settings
 from queueing.demo import seed_demo
 from queueing.errors import QueueError
 from queueing.models import ROLE_ADMIN, ROLE_SUPERVISOR, ROLES, TOKEN_ROLES, Office
 from queueing.operations import Actor
 
 from .context import database
-from .context import now as current_time
-from .jobs import in_each_office, pack_report_days
+from .jobs import close_stale_days, pack_report_days
 
 #: Who acts in the audit log when an administrator runs a command.
 CLI = Actor("cli")
@@ -170,10 +169,7 @@ def register(app: Flask) -> None:
     @app.cli.command("close-day")
     def close_day() -> None:
         """Close tickets left open from earlier days (normally automatic at midnight)."""
-        now = current_time()
-        total = in_each_office(
-            lambda session, office_id: operations.close_day(session, office_id, now, Actor.system())
-        )
+        total = close_stale_days(app)
         click.echo(f"Closed {total} ticket(s) left open from earlier days.")
 
     @app.cli.command("pack-reports")

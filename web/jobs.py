@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from queueing.operations import Actor
 from queueing.reports import packs
 
 from .context import database, write
+from .context import now as current_time
 from .extensions import socketio
 
 log = logging.getLogger("luot.jobs")
@@ -38,7 +38,7 @@ def in_each_office(
 def close_stale_days(app: Flask) -> int:
     """Close tickets of earlier local days in every office; returns how many."""
     with app.app_context():
-        now = datetime.now(UTC)
+        now = current_time()
         with database().read() as session:
             office_ids = operations.offices_with_stale_tickets(session, now)
         closed = in_each_office(
@@ -56,7 +56,7 @@ def free_silent_counters(app: Flask) -> int:
     """Pause and free the counters whose clerk's terminal fell silent for
     the office's grace period; returns how many."""
     with app.app_context():
-        now = datetime.now(UTC)
+        now = current_time()
         freed = in_each_office(
             lambda session, office_id: operations.free_silent_counters(session, office_id, now)
         )
@@ -73,7 +73,7 @@ def pack_report_days(
     every day changed since it was packed; at most ``limit`` days per office
     (None: all). One transaction per day; returns how many days."""
     with app.app_context():
-        now = datetime.now(UTC)
+        now = current_time()
         with database().read() as session:
             todo = [
                 (office.id, day)
@@ -95,7 +95,7 @@ def mark_missed_bookings(app: Flask) -> int:
     """Bookings not checked in by the end of their late window become
     missed, in every office; returns how many."""
     with app.app_context():
-        now = datetime.now(UTC)
+        now = current_time()
         missed = in_each_office(
             lambda session, office_id: appointments.mark_missed(session, office_id, now)
         )

@@ -241,12 +241,16 @@ def test_another_office_s_booking_is_hidden_from_its_staff(client, book, app_db,
 
 
 def test_the_background_loop_marks_bookings_past_their_late_window_missed(
-    app, client, book, app_db
+    app, client, book, app_db, clock
 ):
-    """The loop reads the real clock: the test clock's bookings lie in the past."""
+    """The test clock stands at 09:00 (+07:00); the 10:00 booking's late
+    window (15 minutes) closes at 10:15."""
     from web.jobs import mark_missed_bookings
 
     body = book()
+    clock.advance(75 * 60)
+    assert mark_missed_bookings(app) == 0
+    clock.advance(1)
     assert mark_missed_bookings(app) == 1
     assert mark_missed_bookings(app) == 0
     with app_db.read() as session:
