@@ -58,7 +58,7 @@ from .models import (
     Ticket,
     new_access_token,
 )
-from .queries import WAITING_COLUMNS, as_waiting, numbers_in_use
+from .queries import WAITING_COLUMNS, as_waiting, numbers_in_use, schedule_closed_reason
 
 #: How long an Idempotency-Key answers with the ticket it issued.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -231,19 +231,6 @@ def _next_sequence_statement(dialect: str) -> Any:
     )
 
 
-def issuing_closed_reason(office: Office, service: Service, now: datetime) -> str | None:
-    if not service.is_active:
-        return "service_inactive"
-    return rules.issuing_closed_reason(
-        now,
-        office.timezone,
-        office.opening_hours or {},
-        office.holidays or [],
-        service.issue_from,
-        service.issue_until,
-    )
-
-
 CLOSED_MESSAGES = {
     "service_inactive": "this service is not offered now",
     "holiday": "the office is closed today",
@@ -306,7 +293,7 @@ def issue_ticket(
             assert ticket is not None
             return ticket, False
     hours_reason = (
-        issuing_closed_reason(office, service, now)
+        schedule_closed_reason(office, service, now)
         if within_hours
         else ("service_inactive" if not service.is_active else None)
     )

@@ -340,12 +340,25 @@ def ticket_payload(
     }
 
 
+def schedule_closed_reason(office: Office, service: Service, now: datetime) -> str | None:
+    """Why the service issues no ticket now by the calendar: inactive, a
+    holiday, outside the office's hours or the service's issuing hours."""
+    if not service.is_active:
+        return "service_inactive"
+    return rules.issuing_closed_reason(
+        now,
+        office.timezone,
+        office.opening_hours or {},
+        office.holidays or [],
+        service.issue_from,
+        service.issue_until,
+    )
+
+
 def service_closed_reason(view: QueueView, service: Service) -> str | None:
     """Why the service issues no ticket now (hours, holidays, an inactive
     service, no staffed counter, or today's numbers used up or, past a
     wrap, all still held), or None while it issues."""
-    from .operations import issuing_closed_reason
-
     figures = view.figures(service.id)
     in_use: set[int] = set()
     if service.is_number_wrapping and rules.is_past_first_round(
@@ -354,7 +367,7 @@ def service_closed_reason(view: QueueView, service: Service) -> str | None:
         day = rules.service_day(view.now, view.office.timezone)
         in_use = numbers_in_use(view.session, view.office.id, service, day)
     return (
-        issuing_closed_reason(view.office, service, view.now)
+        schedule_closed_reason(view.office, service, view.now)
         or rules.counter_closed_reason(
             figures.open_counters, view.office.is_issuing_without_counter
         )
