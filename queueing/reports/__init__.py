@@ -11,8 +11,9 @@ counted on their own. Raw rows go out through :mod:`.exports`.
 - :mod:`.filters`: which legs and days a report counts;
 - :mod:`.sql`: the arithmetic the database does (the office's local hour);
 - :mod:`.legs`: what a leg keeps for the reports, kept on every change;
-- :mod:`.facts`: the legs as columns, from packs or read live;
+- :mod:`.facts`: the legs as columns, read live;
 - :mod:`.packs`: closed days packed, and which days need packing;
+- :mod:`.reading`: a range of days' legs, from packs where sound, else live;
 - :mod:`.figures`: counts, durations, level and satisfaction per group;
 - :mod:`.tables`: the report's tables and the offices side by side;
 - :mod:`.exports`: one row per leg or per event, as CSV.
@@ -31,7 +32,7 @@ from .exports import (
     ticket_rows,
     tickets_csv,
 )
-from .facts import Facts, load_facts
+from .facts import Facts
 from .figures import Grouping, figures, grouped
 from .filters import (
     ANY_PRIORITY,
@@ -41,6 +42,7 @@ from .filters import (
     check_report_range,
     report_day,
 )
+from .reading import load_facts
 from .tables import (
     COMPARED,
     bookings,

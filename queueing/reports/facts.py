@@ -33,7 +33,6 @@ from ..models import (
 )
 from ..operations import RATING_REASONS
 from . import sql
-from .filters import ANY_PRIORITY, NO_FILTER, ReportFilter, service_ids
 
 #: Where a duration does not apply (or the day end closed the leg).
 NO_DURATION = np.iinfo(np.int32).min
@@ -328,70 +327,6 @@ def concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     if len(parts) == 1:
         return parts[0]
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-
-
-def load_facts(
-    session: Session,
-    office: Office,
-    date_from: date,
-    date_to: date,
-    filters: ReportFilter = NO_FILTER,
-) -> Facts:
-    """The legs of the office's days ``date_from`` to ``date_to`` (both
-    included, in the office's timezone) that pass ``filters``."""
-    from .packs import read_packs
-
-    today = office_today(office)
-    last_closed = min(date_to, today - timedelta(days=1))
-    packed = read_packs(session, office, date_from, last_closed) if date_from <= last_closed else {}
-    parts = list(packed.values())
-    if packed:
-        unpacked = [
-            day
-            for day in (
-                date_from + timedelta(days=offset)
-                for offset in range((date_to - date_from).days + 1)
-            )
-            if day not in packed
-        ]
-        live = read_live(session, office, unpacked)
-    else:
-        live = read_live(session, office, (date_from, date_to))
-    parts.append(live)
-    facts = Facts(office=office, date_from=date_from, date_to=date_to)
-    facts.columns = _filtered(session, office, concatenate(parts), filters)
-    last_ordinal = last_closed.toordinal()
-    facts.unpacked_days = [
-        date.fromordinal(day) for day in np.unique(live["day"]).tolist() if day <= last_ordinal
-    ]
-    return facts
-
-
-def _filtered(
-    session: Session, office: Office, columns: dict[str, np.ndarray], filters: ReportFilter
-) -> dict[str, np.ndarray]:
-    if filters.is_empty:
-        return columns
-    keep = np.ones(len(columns["service"]), bool)
-    if filters.services:
-        keep &= np.isin(columns["service"], service_ids(session, office, filters.services))
-    if filters.counters:
-        keep &= np.isin(columns["counter"], filters.counters)
-    if filters.clerks:
-        keep &= np.isin(columns["clerk"], filters.clerks)
-    if filters.channels:
-        codes = [CHANNELS.index(channel) for channel in filters.channels]
-        keep &= np.isin(columns["channel"], codes)
-    if filters.priorities:
-        wanted = set(filters.priorities)
-        chosen = np.isin(
-            columns["priority"],
-            [PRIORITY_CODES.index(name) for name in wanted - {ANY_PRIORITY}],
-        )
-        if ANY_PRIORITY in wanted:
-            chosen |= columns["priority"] != PRIORITY_CODES.index(PRIORITY_NONE)
-        keep &= chosen
-    return {name: column[keep] for name, column in columns.items()}
 
 
 # The states a profile's counts name.

@@ -38,12 +38,12 @@ from .facts import (
     TRANSFERRED_CODE,
     UNTIMED,
     Facts,
-    load_facts,
     read_live_offices,
     spans_of,
 )
 from .figures import Grouping, figures, grouped, interpolated, p90_ranks
 from .filters import NO_FILTER, ReportFilter, filter_conditions, service_ids
+from .reading import load_facts
 
 #: Low-score comments listed in a report, newest first.
 LOW_SCORE_COMMENTS = 30
