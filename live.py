@@ -16,8 +16,12 @@ A call is announced at once. The office's full state and the lines are
 recomputed at most once per ``LUOT_LIVE_COALESCE_SECONDS`` however many
 tickets are issued meanwhile, so a burst of issuing costs one recomputation.
 
-With ``SOCKETIO_MESSAGE_QUEUE`` set, Flask-SocketIO relays every emit
-through Redis to the clients of the other server processes.
+One :class:`Publisher` per app, made at start-up and kept as
+``app.extensions["luot.publisher"]`` (:func:`publisher_of`); the
+request code reaches it through ``web.context.write``. It emits through the
+app's Socket.IO server, which is in-process or, with
+``SOCKETIO_MESSAGE_QUEUE`` set, relays every emit through Redis to the
+clients of the other server processes.
 """
 
 from __future__ import annotations
@@ -25,12 +29,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
+from flask_socketio import SocketIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from queueing.database import Database
 from queueing.models import Counter, Event, Office, Ticket
 from queueing.queries import (
     QueueView,
@@ -41,8 +49,6 @@ from queueing.queries import (
     service_codes,
     ticket_payload,
 )
-from web import context
-from web.extensions import socketio
 
 #: Kinds of event that announce a ticket on the displays.
 CALL_EVENTS = frozenset({"called", "recalled"})
@@ -95,121 +101,226 @@ class _Pending:
         self.not_before: dict[int, float] = {}
 
 
-_pending = _Pending()
+def publisher_of(app: Flask) -> Publisher:
+    publisher: Publisher = app.extensions["luot.publisher"]
+    return publisher
 
 
-def publish(events: list[Event]) -> None:
-    """Tell every interested client what ``events`` changed."""
-    by_office: dict[int, list[Event]] = defaultdict(list)
-    for event in events:
-        by_office[event.office_id].append(event)
-    at = context.now()
-    base_url = context.public_base_url()
-    if all(event.kind == "issued" for event in events):
-        # The commonest change, a ticket issued, needs nothing read: its
-        # line and the office's state are recomputed a moment later.
-        for office_id, office_events in by_office.items():
-            _schedule_state(office_id, _issued_services(office_events), base_url)
-        return
-    with context.database().read() as session:
-        for office_id, office_events in by_office.items():
+class Publisher:
+    """Pushes what committed events changed to the clients concerned."""
+
+    def __init__(
+        self,
+        app: Flask,
+        socketio: SocketIO,
+        database: Database,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.app = app
+        self.socketio = socketio
+        self.database = database
+        self.clock = clock
+        self.pending = _Pending()
+
+    def publish(self, events: list[Event], base_url: str) -> None:
+        """Tell every interested client what ``events`` changed; ``base_url``
+        is where citizens' links point (their ticket pages)."""
+        by_office: dict[int, list[Event]] = defaultdict(list)
+        for event in events:
+            by_office[event.office_id].append(event)
+        if all(event.kind == "issued" for event in events):
+            # The commonest change, a ticket issued, needs nothing read: its
+            # line and the office's state are recomputed a moment later.
+            for office_id, office_events in by_office.items():
+                self.schedule_state(office_id, _issued_services(office_events), base_url)
+            return
+        at = self.clock()
+        status_url = _status_url(base_url)
+        with self.database.read() as session:
+            for office_id, office_events in by_office.items():
+                office = session.get(Office, office_id)
+                if office is None:
+                    continue
+                view = QueueView(session, office, at)
+                codes = service_codes(session, office.id)
+                for event in office_events:
+                    if event.kind == "counter_taken":
+                        self._announce_taken(event)
+                    if event.kind in CALL_EVENTS and event.ticket_id and event.counter_id:
+                        self._announce_call(session, view, event, codes, status_url)
+                    elif event.kind in FINISH_EVENTS and event.ticket_id and event.counter_id:
+                        self._announce_finish(session, view, event, codes, status_url)
+                services = self._update_tickets(session, view, office_events, status_url)
+                self.schedule_state(office.id, services, base_url)
+
+    def _announce_call(
+        self,
+        session: Session,
+        view: QueueView,
+        event: Event,
+        codes: dict[int, str],
+        status_url: Callable[[str], str],
+    ) -> None:
+        ticket = session.get(Ticket, event.ticket_id)
+        counter = session.get(Counter, event.counter_id)
+        if ticket is None or counter is None:
+            return
+        # Displays are public: nobody's token, link or priority category.
+        payload = {
+            "ticket": public_ticket(ticket_payload(view, ticket, status_url, counter)),
+            "counter": public_state(counter_payload(view, counter, status_url, codes)),
+            "call_count": event.data.get("call_count", ticket.call_count),
+        }
+        office_id = view.office.id
+        for room in (display_calls_room(office_id), display_counter_room(office_id, counter.id)):
+            self.socketio.emit("ticket_called", payload, namespace="/display", to=room)
+
+    def _announce_taken(self, event: Event) -> None:
+        """``counter_taken`` tells the terminal that worked the counter that
+        another clerk took it over."""
+        self.socketio.emit(
+            "counter_taken",
+            {
+                "counter": event.counter_id,
+                "clerk_id": event.data.get("clerk_id"),
+                "from_clerk_id": event.data.get("from_clerk_id"),
+            },
+            namespace="/counter",
+            to=counter_room(event.office_id),
+        )
+
+    def _announce_finish(
+        self,
+        session: Session,
+        view: QueueView,
+        event: Event,
+        codes: dict[int, str],
+        status_url: Callable[[str], str],
+    ) -> None:
+        """``ticket_finished`` reaches the counter's own screens (its rating
+        tablet connects to /display limited to that counter)."""
+        ticket = session.get(Ticket, event.ticket_id)
+        counter = session.get(Counter, event.counter_id)
+        if ticket is None or counter is None:
+            return
+        payload = {
+            "ticket": public_ticket(ticket_payload(view, ticket, status_url, counter)),
+            "counter": public_state(counter_payload(view, counter, status_url, codes)),
+        }
+        self.socketio.emit(
+            "ticket_finished",
+            payload,
+            namespace="/display",
+            to=display_counter_room(view.office.id, counter.id),
+        )
+
+    def _update_tickets(
+        self,
+        session: Session,
+        view: QueueView,
+        events: list[Event],
+        status_url: Callable[[str], str],
+    ) -> set[int]:
+        """Send ``ticket_updated`` for the tickets the events touched; returns
+        the services whose lines moved."""
+        touched: set[int] = set()
+        services = _issued_services(events)
+        for event in events:
+            if event.kind == "issued":
+                continue
+            if event.ticket_id is not None:
+                touched.add(event.ticket_id)
+                new_leg = event.data.get("new_ticket_id")
+                if isinstance(new_leg, int):
+                    touched.add(new_leg)
+        if not touched:
+            return services
+        for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(touched))):
+            services.add(ticket.service_id)
+            self.socketio.emit(
+                "ticket_updated",
+                ticket_payload(view, ticket, status_url),
+                namespace="/ticket",
+                to=ticket_room(ticket.id),
+            )
+        return services
+
+    def schedule_state(self, office_id: int, services: set[int], base_url: str) -> None:
+        """Recompute and send the office's state and lines, at once or, with
+        ``LUOT_LIVE_COALESCE_SECONDS`` set, once for every change meanwhile."""
+        delay = float(self.app.config.get("LUOT_LIVE_COALESCE_SECONDS", 0.1))
+        if delay <= 0:
+            self.emit_state(office_id, services, base_url)
+            return
+        with self.pending.lock:
+            already = office_id in self.pending.services
+            self.pending.services.setdefault(office_id, set()).update(services)
+        if not already:
+            self.socketio.start_background_task(self._emit_later, office_id, base_url, delay)
+
+    def _emit_later(self, office_id: int, base_url: str, delay: float) -> None:
+        pending = self.pending
+        with pending.lock:
+            not_before = pending.not_before.get(office_id, 0.0)
+        self.socketio.sleep(max(delay, not_before - time.monotonic()))
+        with pending.lock:
+            # Taken out before computing: a change committed from now on
+            # schedules a fresh recomputation, so none is lost.
+            services = pending.services.pop(office_id, set())
+        started = time.monotonic()
+        with self.app.app_context():
+            try:
+                self.emit_state(office_id, services, base_url)
+            except Exception:
+                self.app.logger.exception("sending the state of office %s failed", office_id)
+        finished = time.monotonic()
+        with pending.lock:
+            # A long line makes the state slow to compute: space the next
+            # recomputation so that they take at most STATE_SHARE of the time.
+            rest = (finished - started) * (1 - STATE_SHARE) / STATE_SHARE
+            pending.not_before[office_id] = finished + rest
+
+    def emit_state(self, office_id: int, services: set[int], base_url: str) -> None:
+        at = self.clock()
+        with self.database.read() as session:
             office = session.get(Office, office_id)
             if office is None:
-                continue
+                return
+            # One forecast of the line serves the state and every line's places.
             view = QueueView(session, office, at)
-            codes = service_codes(session, office.id)
-            for event in office_events:
-                if event.kind == "counter_taken":
-                    _announce_taken(event)
-                if event.kind in CALL_EVENTS and event.ticket_id and event.counter_id:
-                    _announce_call(session, view, event, codes)
-                elif event.kind in FINISH_EVENTS and event.ticket_id and event.counter_id:
-                    _announce_finish(session, view, event, codes)
-            services = _update_tickets(session, view, office_events)
-            _schedule_state(office.id, services, base_url)
+            state = queue_state(session, office, at, _status_url(base_url), view)
+            emit = self.socketio.emit
+            emit(
+                "queue_changed",
+                public_state(state),
+                namespace="/display",
+                to=display_state_room(office_id),
+            )
+            emit("queue_changed", state, namespace="/counter", to=counter_room(office_id))
+            emit("queue_changed", state, namespace="/manager", to=manager_room(office_id))
+            self._emit_lines(session, view, services)
+
+    def _emit_lines(self, session: Session, view: QueueView, services: set[int]) -> None:
+        """Every line of the office may have moved: counters are shared, so a
+        change in one service's line moves the places in another's."""
+        lines = line_places(view)
+        codes = service_codes(session, view.office.id)
+        for service_id in sorted(services | set(lines)):
+            if service_id in codes:
+                rows = lines.get(service_id, [])[:LINE_LENGTH]
+                payload = {"service": codes[service_id], "tickets": rows}
+                self.socketio.emit(
+                    "line_changed", payload, namespace="/ticket", to=line_room(service_id)
+                )
 
 
-def _announce_call(session: Session, view: QueueView, event: Event, codes: dict[int, str]) -> None:
-    ticket = session.get(Ticket, event.ticket_id)
-    counter = session.get(Counter, event.counter_id)
-    if ticket is None or counter is None:
-        return
-    # Displays are public: nobody's token, link or priority category.
-    payload = {
-        "ticket": public_ticket(ticket_payload(view, ticket, context.status_url, counter)),
-        "counter": public_state(counter_payload(view, counter, context.status_url, codes)),
-        "call_count": event.data.get("call_count", ticket.call_count),
-    }
-    office_id = view.office.id
-    socketio.emit("ticket_called", payload, namespace="/display", to=display_calls_room(office_id))
-    socketio.emit(
-        "ticket_called",
-        payload,
-        namespace="/display",
-        to=display_counter_room(office_id, counter.id),
-    )
+def _status_url(base_url: str) -> Callable[[str], str]:
+    """The citizen's live page of a ticket, reached with the holder's token."""
 
+    def status_url(access_token: str) -> str:
+        return f"{base_url}/t/{access_token}"
 
-def _announce_taken(event: Event) -> None:
-    """``counter_taken`` tells the terminal that worked the counter that
-    another clerk took it over."""
-    socketio.emit(
-        "counter_taken",
-        {
-            "counter": event.counter_id,
-            "clerk_id": event.data.get("clerk_id"),
-            "from_clerk_id": event.data.get("from_clerk_id"),
-        },
-        namespace="/counter",
-        to=counter_room(event.office_id),
-    )
-
-
-def _announce_finish(
-    session: Session, view: QueueView, event: Event, codes: dict[int, str]
-) -> None:
-    """``ticket_finished`` reaches the counter's own screens (its rating
-    tablet connects to /display limited to that counter)."""
-    ticket = session.get(Ticket, event.ticket_id)
-    counter = session.get(Counter, event.counter_id)
-    if ticket is None or counter is None:
-        return
-    payload = {
-        "ticket": public_ticket(ticket_payload(view, ticket, context.status_url, counter)),
-        "counter": public_state(counter_payload(view, counter, context.status_url, codes)),
-    }
-    socketio.emit(
-        "ticket_finished",
-        payload,
-        namespace="/display",
-        to=display_counter_room(view.office.id, counter.id),
-    )
-
-
-def _update_tickets(session: Session, view: QueueView, events: list[Event]) -> set[int]:
-    """Send ``ticket_updated`` for the tickets the events touched; returns
-    the services whose lines moved."""
-    touched: set[int] = set()
-    services = _issued_services(events)
-    for event in events:
-        if event.kind == "issued":
-            continue
-        if event.ticket_id is not None:
-            touched.add(event.ticket_id)
-            new_leg = event.data.get("new_ticket_id")
-            if isinstance(new_leg, int):
-                touched.add(new_leg)
-    if not touched:
-        return services
-    for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(touched))):
-        services.add(ticket.service_id)
-        socketio.emit(
-            "ticket_updated",
-            ticket_payload(view, ticket, context.status_url),
-            namespace="/ticket",
-            to=ticket_room(ticket.id),
-        )
-    return services
+    return status_url
 
 
 def _issued_services(events: list[Event]) -> set[int]:
@@ -221,65 +332,6 @@ def _issued_services(events: list[Event]) -> set[int]:
         if isinstance(service_id, int):
             services.add(service_id)
     return services
-
-
-def _schedule_state(office_id: int, services: set[int], base_url: str) -> None:
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    delay = float(app.config.get("LUOT_LIVE_COALESCE_SECONDS", 0.1))
-    if delay <= 0:
-        _emit_state(office_id, services, base_url)
-        return
-    with _pending.lock:
-        already = office_id in _pending.services
-        _pending.services.setdefault(office_id, set()).update(services)
-    if not already:
-        socketio.start_background_task(_emit_later, app, office_id, base_url, delay)
-
-
-def _emit_later(app: Flask, office_id: int, base_url: str, delay: float) -> None:
-    with _pending.lock:
-        not_before = _pending.not_before.get(office_id, 0.0)
-    socketio.sleep(max(delay, not_before - time.monotonic()))
-    with _pending.lock:
-        # Taken out before computing: a change committed from now on
-        # schedules a fresh recomputation, so none is lost.
-        services = _pending.services.pop(office_id, set())
-    started = time.monotonic()
-    with app.app_context():
-        try:
-            _emit_state(office_id, services, base_url)
-        except Exception:
-            app.logger.exception("sending the state of office %s failed", office_id)
-    finished = time.monotonic()
-    with _pending.lock:
-        # A long line makes the state slow to compute: space the next
-        # recomputation so that they take at most STATE_SHARE of the time.
-        rest = (finished - started) * (1 - STATE_SHARE) / STATE_SHARE
-        _pending.not_before[office_id] = finished + rest
-
-
-def _emit_state(office_id: int, services: set[int], base_url: str) -> None:
-    at = context.now()
-
-    def status_url(access_token: str) -> str:
-        return f"{base_url}/t/{access_token}"
-
-    with context.database().read() as session:
-        office = session.get(Office, office_id)
-        if office is None:
-            return
-        # One forecast of the line serves the state and every line's places.
-        view = QueueView(session, office, at)
-        state = queue_state(session, office, at, status_url, view)
-        socketio.emit(
-            "queue_changed",
-            public_state(state),
-            namespace="/display",
-            to=display_state_room(office_id),
-        )
-        socketio.emit("queue_changed", state, namespace="/counter", to=counter_room(office_id))
-        socketio.emit("queue_changed", state, namespace="/manager", to=manager_room(office_id))
-        _emit_lines(session, view, services)
 
 
 def line_places(view: QueueView) -> dict[int, list[list[Any]]]:
@@ -297,15 +349,3 @@ def line_places(view: QueueView) -> dict[int, list[list[Any]]]:
     for rows in lines.values():
         rows.sort(key=lambda row: (row[1], row[0]))
     return lines
-
-
-def _emit_lines(session: Session, view: QueueView, services: set[int]) -> None:
-    """Every line of the office may have moved: counters are shared, so a
-    change in one service's line moves the places in another's."""
-    lines = line_places(view)
-    codes = service_codes(session, view.office.id)
-    for service_id in sorted(services | set(lines)):
-        if service_id in codes:
-            rows = lines.get(service_id, [])[:LINE_LENGTH]
-            payload = {"service": codes[service_id], "tickets": rows}
-            socketio.emit("line_changed", payload, namespace="/ticket", to=line_room(service_id))

@@ -149,6 +149,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _import_socket_handlers()
     _init_extensions(app)
+    _init_publisher(app, database)
     _register_areas(app)
 
     if app.config["LUOT_DEMO"]:
@@ -187,6 +188,16 @@ def _init_extensions(app: Flask) -> None:
         json=app.json,  # type: ignore[arg-type]
     )
     app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)  # type: ignore[method-assign]
+
+
+def _init_publisher(app: Flask, database: Database) -> None:
+    """What tells the screens about committed changes: through this
+    process's Socket.IO server, relayed by the message queue when one is set."""
+    from live import Publisher
+    from web.extensions import socketio
+
+    clock = app.config.get("LUOT_CLOCK") or (lambda: datetime.now(UTC))
+    app.extensions["luot.publisher"] = Publisher(app, socketio, database, clock)
 
 
 def _import_socket_handlers() -> None:

@@ -271,14 +271,13 @@ def test_a_slow_state_is_recomputed_at_most_a_fifth_of_the_time(app, monkeypatch
         runs.append((started, time.monotonic()))
         done.set()
 
-    monkeypatch.setattr(live, "_emit_state", slow_state)
-    monkeypatch.setattr(live, "_pending", live._Pending())
+    publisher = live.publisher_of(app)
+    monkeypatch.setattr(publisher, "emit_state", slow_state)
     app.config["LUOT_LIVE_COALESCE_SECONDS"] = 0.01
-    with app.app_context():
-        for _ in range(2):
-            done.clear()
-            live._schedule_state(1, {1}, "http://luot.test")
-            assert done.wait(5)
+    for _ in range(2):
+        done.clear()
+        publisher.schedule_state(1, {1}, "http://luot.test")
+        assert done.wait(5)
     (first_start, first_end), (second_start, _second_end) = runs
     spent = first_end - first_start
     assert second_start - first_end >= spent * (1 - live.STATE_SHARE) / live.STATE_SHARE - 0.01

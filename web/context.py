@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import current_app, has_request_context, request
 
@@ -47,15 +47,23 @@ def booking_url(access_token: str) -> str:
     return f"{public_base_url()}/book/{access_token}"
 
 
+class Publisher(Protocol):
+    """What tells the screens about committed changes (``live.Publisher``,
+    made at start-up and kept as ``app.extensions["luot.publisher"]``)."""
+
+    def publish(self, events: list[Event], base_url: str) -> None: ...
+
+
 def write(work: Callable[[Any], T]) -> T:
     """Run a use case in one transaction; publish its events after commit."""
-    import live
+    publisher: Publisher = current_app.extensions["luot.publisher"]
+    base_url = public_base_url()
 
     def publish(events: list[Event]) -> None:
         # The change is committed: a failure to tell the screens must not
         # turn it into an error for the caller. Screens re-sync on reconnect.
         try:
-            live.publish(events)
+            publisher.publish(events, base_url)
         except Exception:
             current_app.logger.exception("publishing %d event(s) failed", len(events))
 
