@@ -20,11 +20,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from manager.access import page, principal
-from manager.routes import duration_filter, language, number_filter, percent_filter
+from manager.routes import duration_filter, number_filter, percent_filter
 from queueing.errors import Invalid, NotFound
 from queueing.models import ROLE_SUPERVISOR
 from web import office_comparison
 from web.context import database
+from web.i18n import page_language
 
 from . import tables
 
@@ -79,7 +80,7 @@ def _comparison(session: Session) -> tuple[dict[str, Any], tables.Order, list[ta
         request.args.get("to"),
     )
     order = tables.order_of(request.args.get("sort"), request.args.get("order"))
-    return body, order, tables.rows(offices, body, order, english=language() == "en")
+    return body, order, tables.rows(offices, body, order, english=page_language() == "en")
 
 
 def _query(*leaving: str) -> dict[str, list[str]]:
@@ -137,7 +138,7 @@ def offices_export(extension: str) -> Response:
         body, _order, table = _comparison(session)
     stem = f"luot-offices-{body['from']}-{body['to']}"
     if extension == "xlsx":
-        content: str | bytes = tables.workbook(table, language=language())
+        content: str | bytes = tables.workbook(table, language=page_language())
         mimetype, filename = XLSX, f"{stem}.xlsx"
     else:
         content, mimetype, filename = tables.csv_text(table), "text/csv", f"{stem}.csv"

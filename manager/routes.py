@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +38,7 @@ from queueing.models import (
 from queueing.rules import service_day
 from web import payloads
 from web.context import database, now
-from web.i18n import weekday_names
+from web.i18n import language_url, page_language, weekday_names
 
 from . import charts, exports
 from .access import chosen_office, json_view, offices_for, page, principal
@@ -51,11 +49,6 @@ bp = Blueprint("manager", __name__, url_prefix="/manager")
 DEFAULT_REPORT_DAYS = 7
 #: Seconds between the board's own refreshes, so that waits grow on screen.
 BOARD_REFRESH_SECONDS = 15
-
-
-def language() -> str:
-    locale = get_locale()
-    return str(locale) if locale else "vi"
 
 
 @bp.app_template_filter("duration")
@@ -73,7 +66,7 @@ def duration_filter(seconds: float | None) -> str:
 def percent_filter(share: float | None) -> str:
     if share is None:
         return "–"
-    text = f"{share * 100:.1f}".replace(".", "," if language() == "vi" else ".")
+    text = f"{share * 100:.1f}".replace(".", "," if page_language() == "vi" else ".")
     return f"{text} %"
 
 
@@ -82,7 +75,7 @@ def number_filter(value: float | int | None, places: int = 0) -> str:
     if value is None:
         return "–"
     text = f"{value:,.{places}f}"
-    if language() == "vi":
+    if page_language() == "vi":
         text = text.replace(",", "\u202f").replace(".", ",")
     return text
 
@@ -93,14 +86,7 @@ def area_context() -> dict[str, Any]:
         logout = url_for("counter.logout")
     except BuildError:
         logout = None
-    return {"logout_url": logout, "role_admin": ROLE_ADMIN, "lang_url": lang_url}
-
-
-def lang_url(code: str) -> str:
-    """This page in another language, keeping its query (filters, office)."""
-    args = request.args.copy()
-    args["lang"] = code
-    return request.path + "?" + urlencode(list(args.items(multi=True)))
+    return {"logout_url": logout, "role_admin": ROLE_ADMIN, "lang_url": language_url}
 
 
 # -- the live board -------------------------------------------------------------------
@@ -250,7 +236,7 @@ def reports_page() -> str:
         office, date_from, date_to, filters, report = _load_report(session)
         choices = _choices(session, office)
         offices = offices_for(session, principal())
-    english = language() == "en"
+    english = page_language() == "en"
     return render_template(
         "manager/reports.html",
         office=office,
@@ -264,7 +250,9 @@ def reports_page() -> str:
         channels=CHANNELS,
         priorities=(PRIORITY_NONE, reports.ANY_PRIORITY, *PRIORITY_CATEGORIES),
         charts=_report_charts(report, english),
-        tables={name: exports.table(report, name, language=language()) for name in exports.TABLES},
+        tables={
+            name: exports.table(report, name, language=page_language()) for name in exports.TABLES
+        },
         weekdays=weekday_names(),
         levels=exports.level_names(),
         reasons=exports.reason_names(),
@@ -320,15 +308,15 @@ def report_table_export(name: str, extension: str) -> Response:
                 title, columns = _("Nhật ký sự kiện"), exports.EVENT_COLUMNS
                 rows = reports.event_rows(session, office, date_from, date_to)
             if excel:
-                body = exports.rows_to_xlsx(title, columns, rows, language=language())
+                body = exports.rows_to_xlsx(title, columns, rows, language=page_language())
             else:
                 body = exports.rows_to_csv(columns, rows)
         elif name == "all" or name in exports.TABLES:
             report = reports.full_report(session, office, date_from, date_to, filters=filters)
             chosen = exports.TABLES if name == "all" else (name,)
-            tables = [exports.table(report, each, language=language()) for each in chosen]
+            tables = [exports.table(report, each, language=page_language()) for each in chosen]
             if excel:
-                body = exports.to_xlsx(tables, language=language())
+                body = exports.to_xlsx(tables, language=page_language())
             elif name == "all":
                 raise NotFound("every table at once is an Excel workbook", "not_found")
             else:
@@ -342,7 +330,7 @@ def report_table_export(name: str, extension: str) -> Response:
 
 def _decimal(value: float) -> str:
     text = f"{value:g}"
-    return text if language() == "en" else text.replace(".", ",")
+    return text if page_language() == "en" else text.replace(".", ",")
 
 
 def _report_charts(report: dict[str, Any], english: bool) -> dict[str, Any]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, Response, g, request, url_for
+from flask import Flask, Response, g, request
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -83,14 +84,11 @@ def page_language() -> str:
 
 
 def language_url(language: str) -> str:
-    """This page in ``language``, keeping its other query arguments."""
-    arguments: dict[str, Any] = {
-        **(request.view_args or {}),
-        **{name: value for name, value in request.args.items() if name != "lang"},
-        "lang": language,
-    }
-    assert request.endpoint is not None
-    return url_for(request.endpoint, **arguments)
+    """This page in ``language``, keeping its other query arguments (every
+    value of a repeated one, such as a report's filters)."""
+    arguments = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
+    arguments.append(("lang", language))
+    return f"{request.script_root}{request.path}?{urlencode(arguments)}"
 
 
 def language_switch() -> dict[str, str]:

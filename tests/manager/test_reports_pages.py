@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from datetime import datetime, timedelta
@@ -171,6 +172,14 @@ def test_english_report(client, login, served_history):
     page = client.get("/manager/reports?lang=en").get_data(as_text=True)
     assert "Wait and service time report" in page
     assert "Tickets by day" in page
+
+
+def test_the_language_link_keeps_every_filter(client, login, served_history):
+    login("manager")
+    query = "from=2026-11-23&to=2026-11-23&service=HT&service=DD&counter=2"
+    page = client.get(f"/manager/reports?{query}").get_data(as_text=True)
+    link = re.search(r'<a class="lang" href="([^"]*)"', page).group(1)
+    assert html.unescape(link) == f"/manager/reports?{query}&lang=en"
 
 
 def test_the_page_says_how_service_times_were_measured(client, auth, login, served_history):
