@@ -42,6 +42,7 @@ from queueing.schema import ensure_schema
 from web.access import REGISTERED_KIOSK_KEY
 from web.flood_guard import IssueFloodGuard
 from web.payloads import MAX_ID
+from web.rate_limits import is_unlimited
 
 log = logging.getLogger("luot")
 
@@ -133,7 +134,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ensure_schema(database, app.config.get("LUOT_SCHEMA", "migrate"))
 
     issue_limit = str(app.config["LUOT_ISSUE_RATE_LIMIT"])
-    if issue_limit.lower() not in ("", "none"):
+    if not is_unlimited(issue_limit):
         # Inside ProxyFix: the guard counts by the client's real address.
         app.wsgi_app = IssueFloodGuard(  # type: ignore[method-assign]
             app.wsgi_app,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
 from queueing import appointments, operations, reports, rules
@@ -21,6 +21,7 @@ from web.access import current_principal, resolve_office
 from web.actions import optional_id, optional_string
 from web.context import booking_url, database, now, write
 from web.extensions import limiter
+from web.rate_limits import is_setting_unlimited, setting_limit
 
 from .routes import _is_staff_of, _ticket_json, bp, idempotency_of, json_body, office_param
 
@@ -74,17 +75,12 @@ def _service(session: Session, office: Office, code: str) -> Any:
 BOOKING_LIMIT_SCOPE = "booking"
 
 
-def booking_rate_limit() -> str:
-    limit: str = current_app.config["LUOT_BOOKING_RATE_LIMIT"]
-    return "1000000/second" if limit.lower() in ("", "none") else limit
+booking_rate_limit = setting_limit("LUOT_BOOKING_RATE_LIMIT")
 
 
 def _exempt_from_booking_limit() -> bool:
     """Portals with a token are not limited (a bad token fails later)."""
-    return (
-        current_app.config["LUOT_BOOKING_RATE_LIMIT"].lower() in ("", "none")
-        or "Authorization" in request.headers
-    )
+    return is_setting_unlimited("LUOT_BOOKING_RATE_LIMIT") or "Authorization" in request.headers
 
 
 def _start(body: dict[str, Any]) -> datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask import session as browser_session
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,7 @@ from web.access import (
 from web.actions import optional_id, optional_string, run_counter_action, run_ticket_action
 from web.context import database, now, status_url, write
 from web.extensions import limiter
+from web.rate_limits import is_setting_unlimited, setting_limit
 
 from .openapi import document
 
@@ -99,15 +100,10 @@ def list_services() -> Response:
         )
 
 
-def _issue_rate_limit() -> str:
-    limit: str = current_app.config["LUOT_ISSUE_RATE_LIMIT"]
-    return "1000000/second" if limit.lower() in ("", "none") else limit
-
-
 def _exempt_from_issue_limit() -> bool:
     """Integrations with a token (a bad one fails later) and registered
     kiosks issuing on their own account are not limited."""
-    if current_app.config["LUOT_ISSUE_RATE_LIMIT"].lower() in ("", "none"):
+    if is_setting_unlimited("LUOT_ISSUE_RATE_LIMIT"):
         return True
     if "Authorization" in request.headers:
         return True
@@ -122,7 +118,7 @@ def _exempt_from_issue_limit() -> bool:
 
 
 @bp.post("/tickets")
-@limiter.limit(_issue_rate_limit, exempt_when=_exempt_from_issue_limit)
+@limiter.limit(setting_limit("LUOT_ISSUE_RATE_LIMIT"), exempt_when=_exempt_from_issue_limit)
 def issue_ticket() -> tuple[Response, int]:
     principal = current_principal()
     check_session_change(principal)

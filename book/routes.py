@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -36,6 +36,7 @@ from web.context import database, now, public_base_url, write
 from web.extensions import limiter
 from web.i18n import language_switch, page_language, weekday_name
 from web.qr import qr_png
+from web.rate_limits import is_setting_unlimited
 
 from . import calendar
 from .forms import BookingForm, CancelForm
@@ -208,7 +209,7 @@ def _refusal(error: QueueError) -> tuple[str, str]:
 
 def _exempt_from_page_limit() -> bool:
     # Unlike the API, no header exempts the page: it takes no tokens.
-    return str(current_app.config["LUOT_BOOKING_RATE_LIMIT"]).lower() in ("", "none")
+    return is_setting_unlimited("LUOT_BOOKING_RATE_LIMIT")
 
 
 @bp.post("/book")

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Response,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -56,6 +55,7 @@ from web.access import (
 )
 from web.context import database, now, write
 from web.extensions import limiter
+from web.rate_limits import setting_limit
 
 from .forms import ChooseCounterForm, LoginForm, LogoutForm
 
@@ -107,14 +107,9 @@ def _session_counter_id() -> int | None:
 # -- logging in and out ---------------------------------------------------------
 
 
-def _login_rate_limit() -> str:
-    limit: str = current_app.config["LUOT_LOGIN_RATE_LIMIT"]
-    return "1000000/second" if limit.lower() in ("", "none") else limit
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    _login_rate_limit,
+    setting_limit("LUOT_LOGIN_RATE_LIMIT"),
     methods=["POST"],
     # Only failed attempts count: a clerk logging in many times is no attack.
     deduct_when=lambda response: response.status_code != 302,
