@@ -41,7 +41,7 @@ from .models import (
     User,
     UserOffice,
 )
-from .operations import Actor, record
+from .operations import Actor, get_office, record
 
 #: Checks a printer URL; raises :class:`Invalid` when it is wrong. Given by
 #: the caller so that the queue does not depend on the printing package.
@@ -376,7 +376,7 @@ def create_service(
     for required in ("code", "name"):
         if required not in values:
             raise Invalid(f"{required} is required", f"{required}_required")
-    _office(session, office_id)
+    get_office(session, office_id)
     if _code_taken(session, office_id, values["code"], None):
         raise Invalid(f"the service code {values['code']!r} is taken", "code_taken")
     if "sort_order" not in values:
@@ -512,7 +512,7 @@ def create_counter(
     values = _counter_values(fields)
     if "number" not in values:
         raise Invalid("number is required", "number_required")
-    _office(session, office_id)
+    get_office(session, office_id)
     pairs = _counter_services(session, office_id, fields.get("services", []))
     _check_counter_number(session, office_id, values["number"], None)
     counter = Counter(office_id=office_id, name=values.get("name", ""), number=values["number"])
@@ -590,7 +590,7 @@ def _role_and_office(session: Session, role: Any, office_id: Any) -> tuple[str, 
         # No office of their own: the offices they oversee are assigned.
         return role, None
     if office_id is not None:
-        _office(session, office_id)
+        get_office(session, office_id)
     elif role != ROLE_ADMIN:
         raise Invalid("a clerk or a manager belongs to an office", "office_required")
     return role, office_id
@@ -793,7 +793,7 @@ def create_token(
     name = _text(name, "name", required=True)
     accounts.check_token_role(role)
     if office_id is not None:
-        _office(session, office_id)
+        get_office(session, office_id)
     row, token = accounts.create_token(session, name, role, now, office_id=office_id)
     record(
         session,
@@ -864,7 +864,7 @@ def create_kiosk(
     values = _kiosk_values(fields, check_printer_url)
     if "name" not in values:
         raise Invalid("name is required", "name_required")
-    _office(session, office_id)
+    get_office(session, office_id)
     kiosk = Kiosk(office_id=office_id, created_at=now, **values)
     session.add(kiosk)
     session.flush()
@@ -963,7 +963,7 @@ def _display_values(session: Session, office_id: int, fields: Mapping[str, Any])
 def create_display(
     session: Session, office_id: int, fields: Mapping[str, Any], now: datetime, actor: Actor
 ) -> Display:
-    _office(session, office_id)
+    get_office(session, office_id)
     values = _display_values(session, office_id, fields)
     if "name" not in values:
         raise Invalid("name is required", "name_required")
@@ -1010,13 +1010,6 @@ def update_display(
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _office(session: Session, office_id: int) -> Office:
-    office = session.get(Office, office_id)
-    if office is None:
-        raise NotFound("no such office", "office_not_found")
-    return office
 
 
 def _jsonable(value: Any) -> Any:
