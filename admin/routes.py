@@ -82,6 +82,10 @@ ADMIN_EVENTS = (
     "display_updated",
     "test_printed",
     "test_print_failed",
+    "voice_recorded",
+    "voice_discarded",
+    "voice_published",
+    "voice_withdrawn",
 )
 AUDIT_PAGE = 200
 #: "All offices" in the office choice of users and tokens.
@@ -109,6 +113,10 @@ def event_names() -> dict[str, str]:
         "display_updated": _("Sửa màn hình"),
         "test_printed": _("In thử"),
         "test_print_failed": _("In thử không được"),
+        "voice_recorded": _("Ghi âm giọng đọc"),
+        "voice_discarded": _("Bỏ bản nháp giọng đọc"),
+        "voice_published": _("Phát hành giọng đọc"),
+        "voice_withdrawn": _("Gỡ giọng đọc đã phát hành"),
     }
 
 
@@ -164,6 +172,8 @@ def error_messages() -> dict[str, str]:
         "offices_not_for_role": _("Chỉ giám sát viên được giao nhiều đơn vị."),
         "supervisor_token": SUPERVISOR_TOKEN,
         "duplicate_service": _("Một lĩnh vực được chọn hai lần."),
+        "no_draft": _("Không có bản nháp nào."),
+        "nothing_published": _("Chưa có bản ghi âm nào được phát hành."),
     }
 
 
@@ -1115,3 +1125,7 @@ def audit() -> str:
             date_to=date_to,
             role_admin=ROLE_ADMIN,
         )
+
+
+# The voice screens add their routes to this blueprint.
+from . import voice  # noqa: E402, F401

@@ -8,6 +8,7 @@ over the ``/display`` Socket.IO namespace (:mod:`display.sockets`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
@@ -15,11 +16,20 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy.orm import Session
 
+from queueing import office_voice
 from queueing.errors import Malformed, NotFound, QueueError
 from queueing.models import DISPLAY_LANGUAGES, NUMBER_READINGS, Display, Office
 from queueing.queries import counters_of, iso
-from voice import announcement_clips, clip_url
-from voice.clips import CALL_COUNTER, CALL_OPENING, CHIME
+from voice import announcement_clips
+from voice.clips import (
+    CALL_COUNTER,
+    CALL_OPENING,
+    CHIME,
+    DIGEST_IN_URL,
+    RECORDED_CLIP_EXTENSION,
+    office_clip_url,
+)
+from voice.recording import CONTENT_TYPE
 from web.access import resolve_office
 from web.context import database, now
 from web.i18n import weekday_names
@@ -32,6 +42,13 @@ FLASH_SECONDS = 10
 MAX_CODE_LENGTH = 16
 #: The largest counter number read aloud (the readers stop at 999 999).
 MAX_COUNTER_NUMBER = 999_999
+#: "vi/digit_5.3fa9c0de12ab34cd.wav": a recorded clip's name, version and extension.
+RECORDED_FILE = re.compile(
+    rf"^(?P<name>[a-z]{{2}}/[a-z0-9_]+)\.(?P<digest>[0-9a-f]{{{DIGEST_IN_URL}}})"
+    rf"\.{RECORDED_CLIP_EXTENSION}$"
+)
+#: A recorded clip's URL names its content, so it never changes: cache it for a year.
+RECORDED_CLIP_MAX_AGE_S = 365 * 24 * 3600
 
 
 def parse_counter_ids(raw: str | None) -> list[int]:
@@ -71,7 +88,16 @@ def _texts() -> dict[str, Any]:
     }
 
 
-def _page(office: Office, counter_ids: list[int], settings: dict[str, Any]) -> str:
+def _clip_urls(session: Session, office: Office, names: list[str]) -> list[str]:
+    """The URLs of these clips for the office's displays: its published
+    recordings where it has them, the bundled clips elsewhere."""
+    published = office_voice.digests(session, office.id, office_voice.PUBLISHED)
+    return [office_clip_url(name, office.code, published) for name in names]
+
+
+def _page(
+    session: Session, office: Office, counter_ids: list[int], settings: dict[str, Any]
+) -> str:
     languages = ("vi", "en") if settings["language"] == "vi_en" else (settings["language"],)
     fixed_clips = [CHIME]
     for language in languages:
@@ -82,8 +108,8 @@ def _page(office: Office, counter_ids: list[int], settings: dict[str, Any]) -> s
         "isVoiceEnabled": settings["is_voice_enabled"],
         "language": settings["language"],
         "numberReading": settings["number_reading"],
-        "announcementUrl": url_for("display.announcement"),
-        "preload": [clip_url(name) for name in fixed_clips],
+        "announcementUrl": url_for("display.announcement", office_code=office.code),
+        "preload": _clip_urls(session, office, fixed_clips),
         "serverNow": iso(now(), office.timezone),
         "flashSeconds": FLASH_SECONDS,
         "texts": _texts(),
@@ -107,7 +133,7 @@ def display_all() -> str:
             "is_voice_enabled": True,
             "number_reading": "digits",
         }
-        return _page(office, counter_ids, settings)
+        return _page(session, office, counter_ids, settings)
 
 
 @bp.get("/display/<int:display_id>")
@@ -135,7 +161,7 @@ def display_configured(display_id: int) -> str:
                 display.number_reading if display.number_reading in NUMBER_READINGS else "digits"
             ),
         }
-        return _page(office, counter_ids, settings)
+        return _page(session, office, counter_ids, settings)
 
 
 def _json_error(error: QueueError) -> tuple[Response, int]:
@@ -164,11 +190,15 @@ def _announcement_request() -> tuple[str, int, str, str]:
 
 
 @bp.get("/display/announcement.json")
-def announcement() -> Response | tuple[Response, int]:
+@bp.get("/display/<office_code>/announcement.json")
+def announcement(office_code: str | None = None) -> Response | tuple[Response, int]:
     """``?code=A012&counter=3&language=vi|en|vi_en&reading=digits|number`` ->
     ``{"clips": [urls]}``: the chime and the sentence, in the order to play.
 
-    "vi_en" says the call in Vietnamese, then in English after one chime.
+    "vi_en" says the call in Vietnamese, then in English after one chime. The
+    office is the one in the path (``?office=`` on the short form, which an
+    installation of one office may leave out); where it has published its
+    own recorded voice, the URLs are its recordings.
     """
     try:
         code, counter_number, language, reading = _announcement_request()
@@ -181,12 +211,42 @@ def announcement() -> Response | tuple[Response, int]:
                 number_reading=reading,
                 with_chime=index == 0,
             )
+        with database().read() as session:
+            office = resolve_office(session, office_code or request.args.get("office"), None)
+            urls = _clip_urls(session, office, names)
     except QueueError as error:
         return _json_error(error)
     except ValueError as error:
         return _json_error(Malformed(str(error), "unannounceable_code"))
-    response = jsonify({"clips": [clip_url(name) for name in names]})
-    # The same call always sounds the same: let the display keep it a while.
+    response = jsonify({"clips": urls})
+    # A call may sound different once the office publishes its voice: the
+    # display asks again each time, and a 304 answers when nothing changed.
     response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/display/voice/<office_code>/<path:file_name>")
+def recorded_clip(office_code: str, file_name: str) -> Response | tuple[Response, int]:
+    """An office's published recording of a clip, at the URL of
+    :func:`voice.clips.recorded_clip_url`; 404 once a newer take replaced it
+    (the display then falls back on nothing stale: it asks for the call again)."""
+    try:
+        found = RECORDED_FILE.match(file_name)
+        if found is None:
+            raise NotFound("no such clip", "clip_not_found")
+        with database().read() as session:
+            office = resolve_office(session, office_code, None)
+            row = office_voice.audio(session, office.id, found["name"], office_voice.PUBLISHED)
+            if not row.digest.startswith(found["digest"]):
+                raise NotFound("this take is no longer published", "take_not_found")
+            data, digest = row.audio, row.digest
+    except QueueError as error:
+        return _json_error(error)
+    response = Response(data, mimetype=CONTENT_TYPE)
+    response.cache_control.public = True
+    response.cache_control.max_age = RECORDED_CLIP_MAX_AGE_S
+    response.cache_control.immutable = True
+    response.set_etag(digest)
+    return response.make_conditional(request, accept_ranges=True)

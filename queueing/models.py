@@ -570,3 +570,30 @@ class UserOffice(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+
+
+class VoiceClip(Base):
+    """One clip of an office's own recorded voice (see ``voice/recording.py``).
+
+    A clip has at most one draft (the newest take, heard only in the admin
+    screens) and one published take (played by the office's displays);
+    publishing turns every draft into the published take of its clip.
+    Clips without a published take are played from the bundled set.
+    """
+
+    __tablename__ = "voice_clips"
+    __table_args__ = (UniqueConstraint("office_id", "name", "is_published"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    #: The clip's name in ``voice.clips``, e.g. "vi/digit_5".
+    name: Mapped[str] = mapped_column(String(64))
+    is_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: 16-bit mono PCM WAV, trimmed and normalised.
+    audio: Mapped[bytes] = mapped_column(LargeBinary)
+    #: SHA-256 of ``audio``, hex: versions the clip's public URL.
+    digest: Mapped[str] = mapped_column(String(64))
+    duration_ms: Mapped[int]
+    recorded_at: Mapped[datetime]
+    #: Who recorded it, as in the event log ("user:3").
+    recorded_by: Mapped[str] = mapped_column(String(64), default="system")

@@ -21,6 +21,7 @@ in a folder per language, ``vi/`` or ``en/``, and are named
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -30,6 +31,12 @@ from voice import numbers
 #: compressed format that every browser plays, old Safari and TV sets included.
 CLIP_EXTENSION = "mp3"
 CLIP_URL_PREFIX = "/static/voice/"
+#: Where an office's own recorded clips are served (``display/routes.py``).
+RECORDED_CLIP_URL_PREFIX = "/display/voice/"
+#: Recorded clips are WAV: 16-bit mono PCM, which Chromium plays like any browser.
+RECORDED_CLIP_EXTENSION = "wav"
+#: How much of a recorded clip's SHA-256 its URL carries.
+DIGEST_IN_URL = 16
 
 LANGUAGES = ("vi", "en")
 CHIME = "chime"
@@ -179,3 +186,40 @@ def clip_url(name: str) -> str:
     into a silent 404 in the waiting room.
     """
     return CLIP_URL_PREFIX + CLIPS_BY_NAME[name].file_name
+
+
+def recorded_clip_url(office_code: str, name: str, digest: str) -> str:
+    """The URL of an office's published recording of a clip, e.g.
+    ``/display/voice/DEMO/vi/digit_5.3fa9c0de12ab34cd.wav``: a new take has a
+    new URL, so a display never plays a stale copy from its cache."""
+    if name not in CLIPS_BY_NAME:
+        raise KeyError(name)
+    return (
+        f"{RECORDED_CLIP_URL_PREFIX}{office_code}/{name}"
+        f".{digest[:DIGEST_IN_URL]}.{RECORDED_CLIP_EXTENSION}"
+    )
+
+
+def office_clip_url(name: str, office_code: str, published: Mapping[str, str]) -> str:
+    """The clip an office's displays play: its published recording where
+    ``published`` (clip name -> digest) has one, else the bundled clip."""
+    digest = published.get(name)
+    if digest is None:
+        return clip_url(name)
+    return recorded_clip_url(office_code, name, digest)
+
+
+#: The groups of the recording list, in the order a speaker records them.
+CLIP_GROUPS = ("phrases", "digits", "number_words", "letters")
+
+
+def clip_group(name: str) -> str:
+    """Which group of the recording list a spoken clip belongs to."""
+    base = name.split("/", 1)[1]
+    if base.startswith("digit_"):
+        return "digits"
+    if base.startswith("word_"):
+        return "number_words"
+    if base.startswith("letter_"):
+        return "letters"
+    return "phrases"

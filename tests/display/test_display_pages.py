@@ -30,7 +30,7 @@ def test_display_of_all_counters(client):
         True,
     )
     assert config["office"] == "DEMO"
-    assert config["announcementUrl"] == "/display/announcement.json"
+    assert config["announcementUrl"] == "/display/DEMO/announcement.json"
     assert config["texts"]["weekdays"][0] == "Thứ Hai"
     assert config["serverNow"] == "2026-11-23T09:00:00+07:00"
 

@@ -42,6 +42,13 @@ def test_every_manager_and_admin_route_is_listed(app):
         "/manager/reports",
         "/admin/",
         "/admin/audit",
+        "/admin/voice",
+        "/admin/voice/take.json",
+        "/admin/voice/take.wav",
+        "/admin/voice/call.json",
+        "/admin/voice/publish",
+        "/admin/voice/withdraw",
+        "/admin/voice/discard",
     } <= paths
 
 

@@ -173,3 +173,41 @@ def test_every_counter_event_is_acked_for_each_role_and_never_crashes(app, calle
                 if not ack["ok"]:
                     assert set(ack["error"]) == {"code", "message"}
         terminal.disconnect(namespace="/counter")
+
+
+def test_the_recorded_voice_is_public_to_play_and_admin_only_to_record(app_db, callers, clock):
+    """Displays fetch an office's published clips with no credentials; takes,
+    drafts and the preview of a call are the admin's alone."""
+    from queueing import office_voice
+    from queueing.operations import Actor
+    from tests.voice.wav_samples import spoken_take
+
+    def publish(session):
+        office_voice.save_take(session, 1, "vi/digit_5", spoken_take(), clock(), Actor("cli"))
+        office_voice.publish(session, 1, clock(), Actor("cli"))
+        return office_voice.digests(session, 1, office_voice.PUBLISHED)["vi/digit_5"]
+
+    digest = app_db.write(publish)
+    played = f"/display/voice/DEMO/vi/digit_5.{digest[:16]}.wav"
+    admin_only = [
+        ("GET", "/admin/voice?office=DEMO"),
+        ("GET", "/admin/voice/take.wav?office=DEMO&clip=vi/digit_5&stage=published"),
+        ("GET", "/admin/voice/call.json?office=DEMO&code=A1&counter=1"),
+        ("POST", "/admin/voice/take.json?office=DEMO&clip=vi/digit_5"),
+    ]
+    for who, (caller, headers) in callers.items():
+        assert caller.get(played, headers=headers).status_code == 200, who
+        for method, path in admin_only:
+            response = caller.open(
+                path,
+                method=method,
+                data=spoken_take(),
+                headers={**headers, "Accept": "application/json"},
+            )
+            if who == "admin":
+                assert response.status_code in (200, 201), (method, path, response.status_code)
+            elif who in ("public", "revoked"):
+                # A page sends a browser to log in; JSON answers 401.
+                assert response.status_code in (302, 401), (who, method, path)
+            else:
+                assert response.status_code == 403, (who, method, path)
