@@ -106,6 +106,7 @@
       state.insertBefore(label, audio);
     }
     audio.src = body.url;
+    document.getElementById("voice-publish").disabled = false;
   }
 
   let recording = null;
