@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -10,11 +12,12 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queueing import accounts, settings
+from queueing import accounts, office_voice, settings
 from queueing.demo import seed_demo
 from queueing.errors import QueueError
 from queueing.models import ROLE_ADMIN, ROLE_SUPERVISOR, ROLES, TOKEN_ROLES, Office
 from queueing.operations import Actor
+from voice.clips import CLIPS, RECORDED_CLIP_EXTENSION
 
 from .context import database
 from .jobs import close_stale_days, pack_report_days
@@ -67,6 +70,7 @@ def _audit_office(session: Session, office_id: int | None) -> int | None:
 
 def register(app: Flask) -> None:
     register_backup(app)
+    register_voice_export(app)
 
     @app.cli.command("create-api-token")
     @click.argument("name")
@@ -209,3 +213,43 @@ def register_backup(app: Flask) -> None:
         if check != "ok":
             raise click.ClickException(f"the copy failed its integrity check: {check}")
         click.echo(f"Backed up {url.database} to {path}.")
+
+
+def register_voice_export(app: Flask) -> None:
+    @app.cli.command("voice-export")
+    @click.argument("office_code")
+    @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+    @click.option(
+        "--recorded-only",
+        is_flag=True,
+        help="Write the office's recordings only, not the bundled clips that fill the rest.",
+    )
+    def voice_export(office_code: str, folder: Path, recorded_only: bool) -> None:
+        """Write the clips an office's displays play into FOLDER, named as in
+        static/voice/: its published recordings as NAME.wav, and (unless
+        --recorded-only) the bundled NAME.mp3 of every other clip."""
+        with database().read() as session:
+            office = session.scalar(select(Office).where(Office.code == office_code))
+            if office is None:
+                raise click.ClickException(f"no office with code {office_code!r}")
+            recorded = {
+                name: office_voice.audio(session, office.id, name, office_voice.PUBLISHED).audio
+                for name in office_voice.digests(session, office.id, office_voice.PUBLISHED)
+            }
+        bundled = Path(app.static_folder or "static") / "voice"
+        written = 0
+        for clip in CLIPS:
+            if clip.name in recorded:
+                target = folder / f"{clip.name}.{RECORDED_CLIP_EXTENSION}"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(recorded[clip.name])
+            elif not recorded_only:
+                target = folder / clip.file_name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(bundled / clip.file_name, target)
+            else:
+                continue
+            written += 1
+        click.echo(
+            f"{office_code}: {len(recorded)} recorded clips, {written} files written to {folder}"
+        )

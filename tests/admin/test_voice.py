@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from queueing.models import Event, VoiceClip
+from tests.conftest import ROOT
 from tests.manager.helpers import session_csrf
 from tests.voice.wav_samples import decode, peak_dbfs, spoken_take
 from voice import recording
@@ -258,3 +259,34 @@ def test_a_take_from_a_logged_in_browser_without_the_pages_csrf_token_is_refused
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "csrf_failed"
     assert rows(app_db) == 0
+
+
+def test_voice_export_writes_the_published_set_named_as_the_bundled_clips(
+    admin, runner, app_db, tmp_path
+):
+    admin.upload("vi/digit_5", spoken_take())
+    admin.post("/admin/voice/publish?office=DEMO")
+    admin.upload("vi/digit_6", spoken_take())  # a draft: not exported
+    result = runner.invoke(args=["voice-export", "DEMO", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    with app_db.read() as session:
+        published = session.scalar(select(VoiceClip).where(VoiceClip.is_published.is_(True)))
+    assert (tmp_path / "out/vi/digit_5.wav").read_bytes() == published.audio
+    assert not (tmp_path / "out/vi/digit_5.mp3").exists()
+    assert (tmp_path / "out/vi/digit_6.mp3").read_bytes() == (
+        ROOT / "static/voice/vi/digit_6.mp3"
+    ).read_bytes()
+    assert (tmp_path / "out/chime.mp3").exists()
+    only = runner.invoke(args=["voice-export", "DEMO", str(tmp_path / "only"), "--recorded-only"])
+    assert only.exit_code == 0, only.output
+    files = sorted(
+        str(path.relative_to(tmp_path / "only")) for path in (tmp_path / "only").rglob("*.*")
+    )
+    assert files == ["vi/digit_5.wav"]
+
+
+def test_voice_export_of_an_unknown_office_fails_and_writes_nothing(runner, tmp_path):
+    result = runner.invoke(args=["voice-export", "NOPE", str(tmp_path / "out")])
+    assert result.exit_code != 0
+    assert "no office with code 'NOPE'" in result.output
+    assert not (tmp_path / "out").exists()
