@@ -290,3 +290,11 @@ def test_voice_export_of_an_unknown_office_fails_and_writes_nothing(runner, tmp_
     assert result.exit_code != 0
     assert "no office with code 'NOPE'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_voice_page_speaks_english_when_asked(admin, client):
+    page = client.get("/admin/voice?office=DEMO&lang=en").get_data(as_text=True)
+    assert "The loudspeaker voice" in page
+    assert "<h3>Number words</h3>" in page
+    # The words to say stay Vietnamese: they are what the speaker reads.
+    assert ">Mời công dân có số thứ tự</span>" in page
