@@ -173,6 +173,7 @@ def error_messages() -> dict[str, str]:
         "supervisor_token": SUPERVISOR_TOKEN,
         "duplicate_service": _("Một lĩnh vực được chọn hai lần."),
         "no_draft": _("Không có bản nháp nào."),
+        "clip_not_found": _("Loa không dùng đoạn này."),
         "nothing_published": _("Chưa có bản ghi âm nào được phát hành."),
     }
 

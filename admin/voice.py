@@ -20,11 +20,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from display.routes import MAX_CODE_LENGTH
 from manager.access import chosen_office, json_view, offices_for, page, principal
 from queueing import office_voice
-from queueing.errors import Malformed, NotFound
+from queueing.errors import Malformed
 from queueing.models import Display
 from voice import announcement_clips
 from voice.clips import CLIP_GROUPS, CLIPS, CLIPS_BY_NAME, clip_group, office_clip_url
-from voice.recording import CONTENT_TYPE, MAX_TAKE_BYTES, MAX_TAKE_SECONDS, TARGET_PEAK_DBFS
+from voice.recording import CONTENT_TYPE, MAX_TAKE_BYTES, MAX_TAKE_SECONDS
 from web.access import check_session_change
 from web.context import database, now, write
 from web.extensions import csrf
@@ -123,7 +123,6 @@ def voice_page() -> str:
             form=ConfirmForm(formdata=None),
             sample_code=SAMPLE_CODE,
             sample_counter=SAMPLE_COUNTER,
-            target_peak_dbfs=TARGET_PEAK_DBFS,
             speaks_english="en" in languages,
         )
 
@@ -226,8 +225,6 @@ def take_discard() -> BaseResponse:
     office, _offices = _office_of_page()
     if _confirmed():
         name = request.form.get("clip", "")
-        if name not in CLIPS_BY_NAME:
-            raise NotFound(f"no spoken clip named {name!r}", "clip_not_found")
         actor, at = principal().actor, now()
         _result, error = _save(
             lambda session: office_voice.discard_draft(session, office.id, name, at, actor)

@@ -298,3 +298,13 @@ def test_the_voice_page_speaks_english_when_asked(admin, client):
     assert "<h3>Number words</h3>" in page
     # The words to say stay Vietnamese: they are what the speaker reads.
     assert ">Mời công dân có số thứ tự</span>" in page
+
+
+def test_discarding_an_unknown_clip_or_no_draft_says_so_and_changes_nothing(admin, client, app_db):
+    admin.upload("vi/digit_5", spoken_take())
+    for clip in ("vi/nothing", "vi/digit_6"):
+        response = admin.post("/admin/voice/discard?office=DEMO", clip=clip)
+        assert response.status_code == 302
+        page = client.get("/admin/voice?office=DEMO").get_data(as_text=True)
+        assert "flash-error" in page, clip
+    assert rows(app_db) == 1
