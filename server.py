@@ -212,7 +212,7 @@ def _import_socket_handlers() -> None:
 
 
 def _register_areas(app: Flask) -> None:
-    from admin.routes import bp as admin_bp
+    from admin import bp as admin_bp
     from api.routes import bp as api_bp
     from book.routes import bp as book_bp
     from comparison.routes import bp as comparison_bp

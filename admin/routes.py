@@ -9,12 +9,11 @@ administrators pick the office with ``?office=CODE``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, request
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 import printing
 from manager.access import chosen_office, offices_for, page, principal
 from queueing import accounts, reports, settings
-from queueing.errors import Invalid, NotAllowed, NotFound, QueueError
+from queueing.errors import Invalid, NotAllowed, NotFound
 from queueing.models import (
     ROLE_ADMIN,
     ROLE_SUPERVISOR,
@@ -41,10 +40,10 @@ from queueing.models import (
 from queueing.rules import service_day
 from web.context import database, now, write
 
+from .common import bp, go, office_of_page, render, save
 from .forms import (
     PERIODS,
     ROLE_CHOICES,
-    SUPERVISOR_TOKEN,
     ConfirmForm,
     CounterForm,
     DisplayForm,
@@ -58,9 +57,6 @@ from .forms import (
     UserEditForm,
 )
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-T = TypeVar("T")
 #: Event kinds written by the admin screens, listed by the audit view.
 ADMIN_EVENTS = (
     "office_created",
@@ -147,70 +143,6 @@ def admin_context() -> dict[str, Any]:
     return {"event_names": event_names()}
 
 
-def error_messages() -> dict[str, str]:
-    """What the use cases' error codes mean, in the page's language."""
-    return {
-        "code_taken": _("Mã này đã được dùng, vui lòng chọn mã khác."),
-        "number_taken": _("Số quầy này đã có."),
-        "username_taken": _("Tên đăng nhập này đã có người dùng."),
-        "password_too_short": _("Mật khẩu quá ngắn."),
-        "invalid_number_range": _("Số kết thúc phải lớn hơn số bắt đầu."),
-        "invalid_issuing_hours": _("Giờ kết thúc phát số phải sau giờ bắt đầu."),
-        "invalid_opening_hours": _(
-            "Giờ làm việc không hợp lệ: mỗi buổi phải kết thúc sau khi bắt đầu "
-            "và các buổi không chồng nhau."
-        ),
-        "invalid_holidays": _("Ngày nghỉ phải có dạng NNNN-TT-NN, mỗi dòng một ngày."),
-        "unknown_timezone": _("Không có múi giờ này (ví dụ đúng: Asia/Ho_Chi_Minh)."),
-        "invalid_prefix": _("Chữ đầu số chỉ gồm chữ cái A–Z và chữ số."),
-        "invalid_code": _("Mã chỉ gồm chữ không dấu, số, - và _."),
-        "own_account": _("Bạn không thể tự khóa hoặc tự đổi vai trò của chính mình."),
-        "already_revoked": _("Mã truy cập này đã bị thu hồi."),
-        "office_required": _("Cán bộ và quản lý phải thuộc một đơn vị."),
-        "office_not_found": _("Không có đơn vị này."),
-        "offices_required": _("Hãy chọn ít nhất một đơn vị cho giám sát viên."),
-        "offices_not_for_role": _("Chỉ giám sát viên được giao nhiều đơn vị."),
-        "supervisor_token": SUPERVISOR_TOKEN,
-        "duplicate_service": _("Một lĩnh vực được chọn hai lần."),
-        "no_draft": _("Không có bản nháp nào."),
-        "clip_not_found": _("Loa không dùng đoạn này."),
-        "nothing_published": _("Chưa có bản ghi âm nào được phát hành."),
-    }
-
-
-def _message(error: QueueError) -> str:
-    if error.code == "invalid_printer_url":
-        return error.message
-    return error_messages().get(error.code, error.message)
-
-
-def _go(endpoint: str, office: Office, **values: Any) -> BaseResponse:
-    return redirect(url_for(endpoint, office=office.code, **values))
-
-
-def _render(template: str, session: Session, office: Office, **context: Any) -> str:
-    return render_template(
-        template,
-        office=office,
-        offices=offices_for(session, principal()),
-        principal=principal(),
-        **context,
-    )
-
-
-def _save(work: Callable[[Session], T]) -> tuple[T | None, str | None]:
-    """Run a change; (result, None), or (None, the message to show)."""
-    try:
-        return write(work), None
-    except QueueError as error:
-        return None, _message(error)
-
-
-def _office_of_page() -> tuple[Office, list[Office]]:
-    with database().read() as session:
-        return chosen_office(session, principal()), offices_for(session, principal())
-
-
 # -- overview -----------------------------------------------------------------------------
 
 
@@ -244,7 +176,7 @@ def home() -> str:
                 )
             ),
         }
-        return _render("admin/home.html", session, office, counts=counts)
+        return render("admin/home.html", session, office, counts=counts)
 
 
 # -- offices -------------------------------------------------------------------------------
@@ -315,22 +247,22 @@ def _fill_office_form(form: OfficeForm, office: Office) -> None:
 @bp.route("/office", methods=["GET", "POST"])
 @page("admin")
 def office_settings() -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     form = OfficeForm()
     error = None
     if form.validate_on_submit():
         values = _office_form_values(form)
         actor, at = principal().actor, now()
-        _result, error = _save(
+        _result, error = save(
             lambda session: settings.update_office(session, office.id, values, at, actor)
         )
         if error is None:
             flash(_("Đã lưu cài đặt của đơn vị."), "success")
-            return _go("admin.office_settings", office)
+            return go("admin.office_settings", office)
     elif request.method == "GET":
         _fill_office_form(form, office)
     with database().read() as session:
-        return _render("admin/office.html", session, office, form=form, error=error)
+        return render("admin/office.html", session, office, form=form, error=error)
 
 
 @bp.route("/offices/new", methods=["GET", "POST"])
@@ -338,7 +270,7 @@ def office_settings() -> str | BaseResponse:
 def office_new() -> str | BaseResponse:
     if principal().office_id is not None:
         raise NotAllowed("only an administrator of every office creates offices", "forbidden")
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     form = OfficeCreateForm()
     error = None
     if form.validate_on_submit():
@@ -349,12 +281,12 @@ def office_new() -> str | BaseResponse:
             "timezone": (form.timezone.data or "").strip(),
         }
         actor, at = principal().actor, now()
-        created, error = _save(lambda session: settings.create_office(session, fields, at, actor))
+        created, error = save(lambda session: settings.create_office(session, fields, at, actor))
         if created is not None:
             flash(_("Đã tạo đơn vị %(name)s.", name=created.name), "success")
-            return _go("admin.office_settings", created)
+            return go("admin.office_settings", created)
     with database().read() as session:
-        return _render("admin/office_new.html", session, office, form=form, error=error)
+        return render("admin/office_new.html", session, office, form=form, error=error)
 
 
 # -- services -----------------------------------------------------------------------------
@@ -428,7 +360,7 @@ def services() -> str:
         ).all()
         unserved = settings.services_without_counter(session, office.id)
         warnings = [_unserved_warning(row.name) for row in rows if row.id in unserved]
-        return _render(
+        return render(
             "admin/services.html",
             session,
             office,
@@ -441,21 +373,21 @@ def services() -> str:
 @bp.route("/services/new", methods=["GET", "POST"])
 @page("admin")
 def service_new() -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     form = ServiceForm()
     error = None
     if form.validate_on_submit():
         values = _service_values(form)
         actor, at = principal().actor, now()
-        created, error = _save(
+        created, error = save(
             lambda session: settings.create_service(session, office.id, values, at, actor)
         )
         if created is not None:
             flash(_("Đã thêm lĩnh vực %(name)s.", name=created.name), "success")
             flash(_unserved_warning(created.name), "warning")
-            return _go("admin.services", office)
+            return go("admin.services", office)
     with database().read() as session:
-        return _render(
+        return render(
             "admin/service_form.html", session, office, form=form, error=error, service=None
         )
 
@@ -463,7 +395,7 @@ def service_new() -> str | BaseResponse:
 @bp.route("/services/<int:service_id>", methods=["GET", "POST"])
 @page("admin")
 def service_edit(service_id: int) -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     with database().read() as session:
         service = session.get(Service, service_id)
         if service is None or service.office_id != office.id:
@@ -473,16 +405,16 @@ def service_edit(service_id: int) -> str | BaseResponse:
     if form.validate_on_submit():
         values = _service_values(form)
         actor, at = principal().actor, now()
-        _result, error = _save(
+        _result, error = save(
             lambda session: settings.update_service(
                 session, office.id, service_id, values, at, actor
             )
         )
         if error is None:
             flash(_("Đã lưu lĩnh vực %(name)s.", name=values["name"]), "success")
-            return _go("admin.services", office)
+            return go("admin.services", office)
     with database().read() as session:
-        return _render(
+        return render(
             "admin/service_form.html", session, office, form=form, error=error, service=service
         )
 
@@ -520,11 +452,11 @@ def counters() -> str:
             select(Counter).where(Counter.office_id == office.id).order_by(Counter.number)
         ).all()
         names = {service.id: service for service in _office_services(session, office)}
-        return _render("admin/counters.html", session, office, counters=rows, names=names)
+        return render("admin/counters.html", session, office, counters=rows, names=names)
 
 
 def _counter_page(counter_id: int | None) -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     with database().read() as session:
         counter = session.get(Counter, counter_id) if counter_id is not None else None
         if counter_id is not None and (counter is None or counter.office_id != office.id):
@@ -543,20 +475,20 @@ def _counter_page(counter_id: int | None) -> str | BaseResponse:
             fields = {"number": form.number.data, "name": form.name.data or "", "services": pairs}
             actor, at = principal().actor, now()
             if counter_id is None:
-                _result, error = _save(
+                _result, error = save(
                     lambda session: settings.create_counter(session, office.id, fields, at, actor)
                 )
             else:
-                _result, error = _save(
+                _result, error = save(
                     lambda session: settings.update_counter(
                         session, office.id, counter_id, fields, at, actor
                     )
                 )
             if error is None:
                 flash(_("Đã lưu quầy số %(number)s.", number=fields["number"]), "success")
-                return _go("admin.counters", office)
+                return go("admin.counters", office)
     with database().read() as session:
-        return _render(
+        return render(
             "admin/counter_form.html",
             session,
             office,
@@ -677,13 +609,13 @@ def users() -> str:
                 if user.role != ROLE_SUPERVISOR
                 or any(each.id == office.id for each in supervised[user.id])
             ]
-        return _render("admin/users.html", session, office, users=rows, supervised=supervised)
+        return render("admin/users.html", session, office, users=rows, supervised=supervised)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @page("admin")
 def user_new() -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     form = UserCreateForm()
     with database().read() as session:
         _prepare_user_form(session, form)
@@ -702,18 +634,18 @@ def user_new() -> str | BaseResponse:
             }
             return settings.create_user(session, office.id, fields, at, actor)
 
-        created, error = _save(work)
+        created, error = save(work)
         if created is not None:
             flash(_("Đã tạo tài khoản %(name)s.", name=created.username), "success")
-            return _go("admin.users", office)
+            return go("admin.users", office)
     with database().read() as session:
-        return _render("admin/user_form.html", session, office, form=form, error=error, user=None)
+        return render("admin/user_form.html", session, office, form=form, error=error, user=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @page("admin")
 def user_edit(user_id: int) -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     with database().read() as session:
         user = _visible_user(session, user_id, office)
         form = UserEditForm(obj=user if request.method == "GET" else None)
@@ -732,12 +664,12 @@ def user_edit(user_id: int) -> str | BaseResponse:
             }
             return settings.update_user(session, office.id, user_id, fields, at, actor)
 
-        _result, error = _save(work)
+        _result, error = save(work)
         if error is None:
             flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "success")
-            return _go("admin.users", office)
+            return go("admin.users", office)
     with database().read() as session:
-        return _render(
+        return render(
             "admin/user_form.html",
             session,
             office,
@@ -751,26 +683,26 @@ def user_edit(user_id: int) -> str | BaseResponse:
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @page("admin")
 def user_password(user_id: int) -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     with database().read() as session:
         user = _visible_user(session, user_id, office)
     form = PasswordForm()
     error = None
     if form.validate_on_submit():
         actor, at, password = principal().actor, now(), form.password.data or ""
-        _result, error = _save(
+        _result, error = save(
             lambda session: settings.reset_password(
                 session, office.id, user_id, password, at, actor
             )
         )
         if error is None:
             flash(_("Đã đặt lại mật khẩu cho %(name)s.", name=user.username), "success")
-            return _go("admin.users", office)
+            return go("admin.users", office)
     with database().read() as session:
         edit = UserEditForm(obj=user)
         _prepare_user_form(session, edit)
         _fill_user_form(session, edit, user)
-        return _render(
+        return render(
             "admin/user_form.html",
             session,
             office,
@@ -792,7 +724,7 @@ def _tokens_page(form: TokenForm, error: str | None = None, created: str | None 
             .where(or_(ApiToken.office_id == office.id, ApiToken.office_id.is_(None)))
             .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
         ).all()
-        return _render(
+        return render(
             "admin/tokens.html",
             session,
             office,
@@ -807,7 +739,7 @@ def _tokens_page(form: TokenForm, error: str | None = None, created: str | None 
 @bp.route("/tokens", methods=["GET", "POST"])
 @page("admin")
 def tokens() -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     form = TokenForm()
     with database().read() as session:
         form.office.choices = _office_choices(session)
@@ -823,7 +755,7 @@ def tokens() -> str | BaseResponse:
             )
             return token
 
-        token, error = _save(work)
+        token, error = save(work)
         if token is not None:
             # Shown on this page only, never stored: no redirect, no flash.
             fresh = TokenForm(formdata=None)
@@ -837,7 +769,7 @@ def tokens() -> str | BaseResponse:
 @bp.post("/tokens/<int:token_id>/revoke")
 @page("admin")
 def token_revoke(token_id: int) -> BaseResponse | str:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _tokens_page(TokenForm(formdata=None), _("Biểu mẫu đã hết hạn, vui lòng thử lại."))
@@ -846,14 +778,14 @@ def token_revoke(token_id: int) -> BaseResponse | str:
         if row is None or row.office_id not in (None, office.id):
             raise NotFound("no such token", "token_not_found")
     actor, at = principal().actor, now()
-    _result, error = _save(
+    _result, error = save(
         lambda session: settings.revoke_token(session, office.id, token_id, at, actor)
     )
     if error is not None:
         flash(error, "error")
     else:
         flash(_("Đã thu hồi mã truy cập."), "success")
-    return _go("admin.tokens", office)
+    return go("admin.tokens", office)
 
 
 # -- kiosks --------------------------------------------------------------------------------
@@ -876,7 +808,7 @@ def kiosks() -> str:
         rows = session.scalars(
             select(Kiosk).where(Kiosk.office_id == office.id).order_by(Kiosk.id)
         ).all()
-        return _render(
+        return render(
             "admin/kiosks.html",
             session,
             office,
@@ -887,7 +819,7 @@ def kiosks() -> str:
 
 
 def _kiosk_page(kiosk_id: int | None) -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     with database().read() as session:
         kiosk = session.get(Kiosk, kiosk_id) if kiosk_id is not None else None
         if kiosk_id is not None and (kiosk is None or kiosk.office_id != office.id):
@@ -905,13 +837,13 @@ def _kiosk_page(kiosk_id: int | None) -> str | BaseResponse:
         }
         actor, at = principal().actor, now()
         if kiosk_id is None:
-            _result, error = _save(
+            _result, error = save(
                 lambda session: settings.create_kiosk(
                     session, office.id, fields, at, actor, check_printer_url=check_printer_url
                 )
             )
         else:
-            _result, error = _save(
+            _result, error = save(
                 lambda session: settings.update_kiosk(
                     session,
                     office.id,
@@ -924,11 +856,9 @@ def _kiosk_page(kiosk_id: int | None) -> str | BaseResponse:
             )
         if error is None:
             flash(_("Đã lưu kiosk %(name)s.", name=fields["name"]), "success")
-            return _go("admin.kiosks", office)
+            return go("admin.kiosks", office)
     with database().read() as session:
-        return _render(
-            "admin/kiosk_form.html", session, office, form=form, error=error, kiosk=kiosk
-        )
+        return render("admin/kiosk_form.html", session, office, form=form, error=error, kiosk=kiosk)
 
 
 @bp.route("/kiosks/new", methods=["GET", "POST"])
@@ -967,11 +897,11 @@ def sample_ticket(office: Office, language: str) -> dict[str, Any]:
 @bp.post("/kiosks/<int:kiosk_id>/test-print")
 @page("admin")
 def kiosk_test_print(kiosk_id: int) -> BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("Biểu mẫu đã hết hạn, vui lòng thử lại."), "error")
-        return _go("admin.kiosks", office)
+        return go("admin.kiosks", office)
     with database().read() as session:
         kiosk = session.get(Kiosk, kiosk_id)
         if kiosk is None or kiosk.office_id != office.id:
@@ -996,7 +926,7 @@ def kiosk_test_print(kiosk_id: int) -> BaseResponse:
         flash(_("Đã gửi bản in thử đến máy in của %(name)s.", name=name), "success")
     else:
         flash(_("In thử không được: %(error)s", error=failure), "error")
-    return _go("admin.kiosks", office)
+    return go("admin.kiosks", office)
 
 
 # -- displays ------------------------------------------------------------------------------
@@ -1014,11 +944,11 @@ def displays() -> str:
             counter.id: counter.number
             for counter in session.scalars(select(Counter).where(Counter.office_id == office.id))
         }
-        return _render("admin/displays.html", session, office, displays=rows, numbers=numbers)
+        return render("admin/displays.html", session, office, displays=rows, numbers=numbers)
 
 
 def _display_page(display_id: int | None) -> str | BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     with database().read() as session:
         display = session.get(Display, display_id) if display_id is not None else None
         if display_id is not None and (display is None or display.office_id != office.id):
@@ -1044,20 +974,20 @@ def _display_page(display_id: int | None) -> str | BaseResponse:
         }
         actor, at = principal().actor, now()
         if display_id is None:
-            _result, error = _save(
+            _result, error = save(
                 lambda session: settings.create_display(session, office.id, fields, at, actor)
             )
         else:
-            _result, error = _save(
+            _result, error = save(
                 lambda session: settings.update_display(
                     session, office.id, display_id, fields, at, actor
                 )
             )
         if error is None:
             flash(_("Đã lưu màn hình %(name)s.", name=fields["name"]), "success")
-            return _go("admin.displays", office)
+            return go("admin.displays", office)
     with database().read() as session:
-        return _render(
+        return render(
             "admin/display_form.html", session, office, form=form, error=error, display=display
         )
 
@@ -1114,7 +1044,7 @@ def audit() -> str:
             user.id: user.display_name or user.username
             for user in session.scalars(select(User).where(User.id.in_(user_ids)))
         }
-        return _render(
+        return render(
             "admin/audit.html",
             session,
             office,
@@ -1126,7 +1056,3 @@ def audit() -> str:
             date_to=date_to,
             role_admin=ROLE_ADMIN,
         )
-
-
-# The voice screens add their routes to this blueprint.
-from . import voice  # noqa: E402, F401

@@ -29,8 +29,8 @@ from web.access import check_session_change
 from web.context import database, now, write
 from web.extensions import csrf
 
+from .common import bp, go, office_of_page, save
 from .forms import ConfirmForm
-from .routes import _go, _office_of_page, _save, bp
 
 #: Languages whose clips the page lists; English only when a display speaks it.
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -145,7 +145,7 @@ def take_upload() -> tuple[Response, int]:
     data = request.get_data(cache=False)
     if not data:
         raise Malformed("send the take as the request body (a WAV file)", "empty_body")
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     actor, at = principal().actor, now()
     take = write(lambda session: office_voice.save_take(session, office.id, name, data, at, actor))
     return jsonify(
@@ -222,27 +222,27 @@ def _confirmed() -> bool:
 @bp.post("/voice/discard")
 @page("admin")
 def take_discard() -> BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     if _confirmed():
         name = request.form.get("clip", "")
         actor, at = principal().actor, now()
-        _result, error = _save(
+        _result, error = save(
             lambda session: office_voice.discard_draft(session, office.id, name, at, actor)
         )
         if error is None:
             flash(_("Đã bỏ bản nháp “%(words)s”.", words=CLIPS_BY_NAME[name].text), "success")
         else:
             flash(error, "error")
-    return _go("admin.voice_page", office)
+    return go("admin.voice_page", office)
 
 
 @bp.post("/voice/publish")
 @page("admin")
 def voice_publish() -> BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     if _confirmed():
         actor, at = principal().actor, now()
-        names, error = _save(lambda session: office_voice.publish(session, office.id, at, actor))
+        names, error = save(lambda session: office_voice.publish(session, office.id, at, actor))
         if names is not None:
             flash(
                 _(
@@ -253,18 +253,18 @@ def voice_publish() -> BaseResponse:
             )
         else:
             flash(error or "", "error")
-    return _go("admin.voice_page", office)
+    return go("admin.voice_page", office)
 
 
 @bp.post("/voice/withdraw")
 @page("admin")
 def voice_withdraw() -> BaseResponse:
-    office, _offices = _office_of_page()
+    office, _offices = office_of_page()
     if _confirmed():
         actor, at = principal().actor, now()
-        count, error = _save(lambda session: office_voice.withdraw(session, office.id, at, actor))
+        count, error = save(lambda session: office_voice.withdraw(session, office.id, at, actor))
         if count is not None:
             flash(_("Màn hình đã trở lại giọng đọc có sẵn."), "success")
         else:
             flash(error or "", "error")
-    return _go("admin.voice_page", office)
+    return go("admin.voice_page", office)
