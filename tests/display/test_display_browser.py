@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,14 +71,11 @@ def newest_is(page: Any, code: str, counter_number: int, timeout: float = 5000) 
     )
 
 
-def seconds_to_show(page: Any, api: ClerkApi, counter_id: int) -> float:
-    """Call the next ticket at a counter; seconds from the API's answer to
-    the code showing as the newest call."""
+def call_and_see_it_shown(page: Any, api: ClerkApi, counter_id: int) -> None:
+    """Call the next ticket at a counter and wait for its code to show as
+    the newest call, with the counter's number."""
     ticket = api.call_next(counter_id)
-    answered_at = time.time()
     newest_is(page, ticket["code"], ticket["counter_number"])
-    seen_at_ms = page.evaluate("(code) => window.seenAt[code]", ticket["code"])
-    return float(seen_at_ms) / 1000 - answered_at
 
 
 def expected_clips(server: LiveServer, code: str, counter_number: int) -> list[str]:
@@ -92,35 +87,17 @@ def expected_clips(server: LiveServer, code: str, counter_number: int) -> list[s
     return list(response.json()["clips"])
 
 
-def test_a_call_shows_within_a_second_and_flashes(live_server, new_page, api):
+def test_a_call_shows_as_the_newest_and_flashes(live_server, new_page, api):
     page = open_display(new_page, live_server.url("/display"))
     api.free(1)
     api.issue("DD")
-    delay = seconds_to_show(page, api, 1)
-    assert delay < 1.0
+    call_and_see_it_shown(page, api, 1)
     assert "is-flashing" in page.locator("#newest").get_attribute("class")
     assert page.locator("#newest-code").is_visible()
     card = page.locator('.counter-card[data-counter="1"]')
     assert (
         card.locator(".counter-card-code").inner_text() == page.locator("#newest-code").inner_text()
     )
-
-
-def test_the_median_call_shows_well_within_a_second(live_server, new_page, api, record_property):
-    page = open_display(new_page, live_server.url("/display"))
-    api.free(2)
-    delays = []
-    for _ in range(20):
-        api.issue("KD")
-        delays.append(seconds_to_show(page, api, 2))
-        api.post("/api/v1/counters/2/finish")
-    median = statistics.median(delays)
-    record_property("call_to_display_median_s", round(median, 4))
-    print(
-        f"call -> display, 20 calls: median {median * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"
-    )
-    assert median < 0.5
-    assert max(delays) < 1.0
 
 
 def test_three_quick_calls_are_announced_in_order_without_overlap(live_server, new_page, api):

@@ -103,10 +103,7 @@ def test_a_display_client_resyncs_by_itself_after_a_restart(tmp_path):
         # While it is down, a ticket is issued by another path: the database.
         issue_in_the_database(server.database_url, "KD")
         server.start()
-        restarted_at = time.monotonic()
         assert fresh.wait(10), "the display did not reconnect"
-        resynced_after = time.monotonic() - restarted_at
-        assert resynced_after < 5
         # The state it got on reconnecting is the whole, current one: it
         # includes the ticket issued before the display came back.
         land = next(s for s in states[-1]["services"] if s["code"] == "KD")
