@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,22 @@ from queueing.operations import Actor
 
 #: The demo office books every service in slots of this length.
 SLOT = timedelta(minutes=15)
+
+
+#: Seconds a browser test waits for a request its route is to hold.
+ROUTE_TIMEOUT_S = 10
+
+
+def wait_until_held(page: Any, held: list[Any], what: str) -> None:
+    """Let the page run until its route handler has held a request
+    (``held`` is the list it appends to); fails after ROUTE_TIMEOUT_S."""
+    deadline = time.monotonic() + ROUTE_TIMEOUT_S
+    while not held:
+        assert time.monotonic() < deadline, (
+            f"the page sent no {what} request within {ROUTE_TIMEOUT_S} s"
+        )
+        # Playwright runs route handlers only while the test calls into it.
+        page.wait_for_timeout(10)
 
 
 def last_ticket_id(server: Any) -> int:

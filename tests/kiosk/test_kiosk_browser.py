@@ -20,6 +20,7 @@ from .helpers import (
     served_only_by,
     service_fields,
     tickets_after,
+    wait_until_held,
 )
 
 pytestmark = pytest.mark.browser
@@ -176,8 +177,7 @@ def test_the_buttons_are_disabled_while_the_ticket_is_being_issued(live_server, 
 
     take_button(page, "HT").click()
     page.wait_for_function("document.body.getAttribute('aria-busy') === 'true'")
-    while not held:
-        page.wait_for_timeout(10)
+    wait_until_held(page, held, "issuing")
 
     for code in ("HT", "DD", "KD", "LD"):
         assert take_button(page, code).is_disabled()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from queueing.models import Rating
 from tests.conftest import serious_violations
 
-from .helpers import clear_lines, free_counter, issue
+from .helpers import clear_lines, free_counter, issue, wait_until_held
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +30,18 @@ HTMLMediaElement.prototype.play = function () {
 };
 navigator.vibrate = (pattern) => { window.signals.vibrations.push(pattern); return true; };
 """
+
+#: Counts the JSON answers the page has read; the page's code that follows
+#: the read has run by the time a later task sees the count.
+COUNT_ANSWERS_READ = """() => {
+  const read = Response.prototype.json;
+  window.answersRead = 0;
+  Response.prototype.json = async function () {
+    const value = await read.call(this);
+    window.answersRead += 1;
+    return value;
+  };
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -365,17 +377,16 @@ def test_an_answer_older_than_a_live_update_does_not_undo_it(live_server, clerk,
     page = ticket_page(ticket)
     held = []
     page.route(f"**/api/v1/tickets/{ticket['id']}?token=*", lambda route: held.append(route))
+    page.evaluate(COUNT_ANSWERS_READ)
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    while not held:
-        page.wait_for_timeout(10)
+    wait_until_held(page, held, "ticket")
 
     call_to_counter(live_server, clerk, 1, ticket["id"])
     page.locator("#state-called").wait_for(state="visible")
     with page.expect_response(f"**/api/v1/tickets/{ticket['id']}?token=*"):
         held[0].fulfill(json=ticket)  # as it was when the fetch left: waiting
-    # The page reads the answer a moment after it arrives; nothing marks
-    # "ignored", so give it that moment before looking.
-    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 50))")
+    # Nothing on the page marks an answer ignored: wait until it has read it.
+    page.wait_for_function("window.answersRead === 1")
 
     assert page.locator("#state-called").is_visible()
     assert page.locator("#state-waiting").is_hidden()
