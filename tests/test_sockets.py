@@ -239,19 +239,44 @@ def test_a_ticket_page_hears_its_place_move_when_another_service_moves(app, clie
     assert line["tickets"] == [[mine["id"], 3, 300.0]]
 
 
-def test_state_is_sent_once_for_a_burst_when_coalescing(app, client):
-    import time
+def test_state_is_sent_once_for_a_burst_when_coalescing(app, client, monkeypatch):
+    import threading
 
+    import live
+
+    # The coalescing wait is held until the burst is over, and each state
+    # sent is counted, so no timer decides what the test sees.
+    waits: list[float] = []
+    burst_over = threading.Event()
+    sent = threading.Semaphore(0)
+    emit_state = live._emit_state
+
+    def held_wait(seconds: float) -> None:
+        waits.append(seconds)
+        assert burst_over.wait(10), "the test never ended the burst"
+
+    def counted_emit_state(*args):
+        emit_state(*args)
+        sent.release()
+
+    monkeypatch.setattr(live.socketio, "sleep", held_wait)
+    monkeypatch.setattr(live, "_emit_state", counted_emit_state)
+    monkeypatch.setattr(live, "_pending", live._Pending())
     app.config["LUOT_LIVE_COALESCE_SECONDS"] = 0.2
     display = socketio.test_client(app, namespace="/display", flask_test_client=client)
     display.get_received("/display")
     for _ in range(5):
         client.post("/api/v1/tickets", json={"service": "DD"})
     assert received(display, "queue_changed", "/display") == []
-    time.sleep(0.6)
+    burst_over.set()
+    assert sent.acquire(timeout=10), "no state was sent for the burst"
+    # A later change is the marker: its state is sent after any other the
+    # burst could have caused, so everything before it is in hand.
+    client.post("/api/v1/tickets", json={"service": "DD"})
+    assert sent.acquire(timeout=10), "no state was sent for the change after the burst"
     changes = received(display, "queue_changed", "/display")
-    assert len(changes) == 1
-    assert changes[0]["services"][1]["waiting"] == 5
+    assert [change["services"][1]["waiting"] for change in changes] == [5, 6]
+    assert len(waits) == 2
 
 
 def test_a_slow_state_is_recomputed_at_most_a_fifth_of_the_time(app, monkeypatch):
