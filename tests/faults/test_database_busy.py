@@ -20,24 +20,62 @@ def locked_app(sqlite_url):
     return app
 
 
-def hold_write_lock(path: str, seconds: float, started: threading.Event) -> None:
+#: Seconds any thread of these tests waits for another before failing.
+WAIT_S = 10
+
+
+def hold_write_lock(path: str, taken: threading.Event, release: threading.Event) -> None:
+    """Takes the database's write lock, sets ``taken``, and keeps the lock
+    until ``release`` is set."""
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("BEGIN IMMEDIATE")
-    started.set()
-    time.sleep(seconds)
+    taken.set()
+    release.wait(WAIT_S)
     connection.execute("ROLLBACK")
     connection.close()
+
+
+def holding_the_lock(path: str) -> tuple[threading.Thread, threading.Event]:
+    """A thread holding the write lock; set the event to release it."""
+    taken, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=hold_write_lock, args=(path, taken, release))
+    holder.start()
+    assert taken.wait(WAIT_S), "the lock was not taken"
+    return holder, release
+
+
+def watch_writes_beginning(app) -> tuple[dict[str, float], threading.Event]:
+    """The moments (monotonic) the app's first write transaction started and
+    finished taking the write lock, and an event set as it starts."""
+    from sqlalchemy import event
+
+    moments: dict[str, float] = {}
+    asked = threading.Event()
+    engine = app.extensions["luot.database"].engine
+
+    def before(_connection, _cursor, statement, *_args):
+        if statement == "BEGIN IMMEDIATE":
+            moments.setdefault("asked", time.monotonic())
+            asked.set()
+
+    def after(_connection, _cursor, statement, *_args):
+        if statement == "BEGIN IMMEDIATE":
+            moments.setdefault("got", time.monotonic())
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    return moments, asked
 
 
 def test_a_lock_longer_than_the_busy_timeout_gives_503_and_changes_nothing(locked_app, sqlite_url):
     path = sqlite_url.removeprefix("sqlite:///")
     client = locked_app.test_client()
-    started = threading.Event()
-    holder = threading.Thread(target=hold_write_lock, args=(path, 1.5, started))
-    holder.start()
-    started.wait()
-    response = client.post("/api/v1/tickets", json={"service": "HT"})
-    holder.join()
+    holder, release = holding_the_lock(path)
+    try:
+        response = client.post("/api/v1/tickets", json={"service": "HT"})
+    finally:
+        release.set()
+        holder.join()
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "database_busy"
     services = client.get("/api/v1/services").get_json()["services"]
@@ -50,22 +88,37 @@ def test_a_lock_longer_than_the_busy_timeout_gives_503_and_changes_nothing(locke
 def test_a_short_lock_is_waited_out(locked_app, sqlite_url):
     path = sqlite_url.removeprefix("sqlite:///")
     client = locked_app.test_client()
-    started = threading.Event()
-    holder = threading.Thread(target=hold_write_lock, args=(path, 0.1, started))
-    holder.start()
-    started.wait()
-    response = client.post("/api/v1/tickets", json={"service": "HT"})
-    holder.join()
+    moments, asked = watch_writes_beginning(locked_app)
+    holder, release = holding_the_lock(path)
+    released_at: list[float] = []
+
+    def release_once_asked() -> None:
+        # Free the lock only once the request has asked for it.
+        asked.wait(WAIT_S)
+        released_at.append(time.monotonic())
+        release.set()
+
+    releaser = threading.Thread(target=release_once_asked)
+    releaser.start()
+    try:
+        response = client.post("/api/v1/tickets", json={"service": "HT"})
+    finally:
+        release.set()
+        releaser.join()
+        holder.join()
     assert response.status_code == 201
+    # The request asked for the lock while it was held, and had it only
+    # after its release: it waited.
+    assert moments["asked"] < released_at[0] < moments["got"]
 
 
 def test_reads_go_on_while_a_writer_holds_the_lock(locked_app, sqlite_url):
     path = sqlite_url.removeprefix("sqlite:///")
     client = locked_app.test_client()
-    started = threading.Event()
-    holder = threading.Thread(target=hold_write_lock, args=(path, 1.0, started))
-    holder.start()
-    started.wait()
-    response = client.get("/api/v1/queue")
-    holder.join()
+    holder, release = holding_the_lock(path)
+    try:
+        response = client.get("/api/v1/queue")
+    finally:
+        release.set()
+        holder.join()
     assert response.status_code == 200
