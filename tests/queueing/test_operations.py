@@ -443,8 +443,9 @@ def test_start_and_finish_record_times_and_outcome(issue, act, counters, clock):
 def test_finish_with_unknown_outcome_changes_nothing(db, issue, act, counters):
     ticket = issue()
     act(ops.call_next, counters[0].id)
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as raised:
         act(ops.finish, counters[0].id, outcome="lost")
+    assert raised.value.code == "unknown_outcome"
     assert state_of(db, ticket.id).state == "called"
 
 
@@ -507,8 +508,9 @@ def test_call_chosen_ticket_skips_the_line(issue, act, counters):
 def test_call_chosen_ticket_already_called_is_wrong_state(issue, act, counters):
     ticket = issue()
     act(ops.call_next, counters[0].id)
-    with pytest.raises(WrongState):
+    with pytest.raises(WrongState) as raised:
         act(ops.call_ticket, counters[1].id, ticket.id)
+    assert raised.value.code == "wrong_ticket_state"
 
 
 def test_transfer_to_service_keeps_code_and_goes_to_head(db, issue, act, counters):
@@ -538,8 +540,9 @@ def test_transfer_to_counter_reserves_the_leg_for_it(issue, act, counters):
 def test_transfer_needs_exactly_one_target(issue, act, counters):
     issue()
     act(ops.call_next, counters[0].id)
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as raised:
         act(ops.transfer, counters[0].id)
+    assert raised.value.code == "transfer_target"
 
 
 def test_cancel_a_waiting_ticket(issue, act, counters):
@@ -568,8 +571,9 @@ def test_rate_only_done_tickets_and_only_once(db, issue, act, counters, clock):
 @pytest.mark.parametrize("score", [0, 6, -1])
 def test_rate_score_out_of_range_is_invalid(db, issue, score, clock):
     ticket = issue()
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as raised:
         db.write(lambda s: ops.rate(s, ticket.id, score, clock(), Actor("public")))
+    assert raised.value.code == "invalid_score"
 
 
 def test_counter_open_pause_close(db, act, counters):
@@ -585,8 +589,9 @@ def test_counter_open_pause_close(db, act, counters):
 def test_close_counter_refused_while_serving(issue, act, counters):
     issue()
     act(ops.call_next, counters[0].id)
-    with pytest.raises(WrongState):
+    with pytest.raises(WrongState) as raised:
         act(ops.close_counter, counters[0].id)
+    assert raised.value.code == "counter_busy"
 
 
 def test_close_day_closes_open_tickets_flagged_inaccurate(db, office, issue, act, counters, clock):

@@ -111,7 +111,7 @@ def test_update_service_logs_old_and_new_values(db, office, clock, services):
 
 def test_update_service_with_a_bad_range_changes_nothing(db, office, clock, services):
     before = snapshot(db)
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as raised:
         run(
             db,
             clock,
@@ -120,13 +120,15 @@ def test_update_service_with_a_bad_range_changes_nothing(db, office, clock, serv
             services["HT"].id,
             {"name": "Đổi tên", "number_start": 900, "number_end": 100},
         )
+    assert raised.value.code == "invalid_number_range"
     assert snapshot(db) == before
 
 
 def test_update_service_of_another_office_is_not_found(db, office, clock, services):
     other = run(db, clock, settings.create_office, {"code": "Q1", "name": "Quận 1"})
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as raised:
         run(db, clock, settings.update_service, other.id, services["HT"].id, {"name": "X"})
+    assert raised.value.code == "service_not_found"
 
 
 def test_office_settings_validate_hours_and_holidays(db, office, clock):
@@ -282,8 +284,9 @@ def test_tokens_are_created_once_and_revoked_once(db, office, clock):
     with db.read() as session:
         assert accounts.find_token(session, token) is None
     before = snapshot(db)
-    with pytest.raises(WrongState):
+    with pytest.raises(WrongState) as raised:
         run(db, clock, settings.revoke_token, office.id, row.id)
+    assert raised.value.code == "already_revoked"
     assert snapshot(db) == before
 
 

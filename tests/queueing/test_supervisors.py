@@ -170,13 +170,14 @@ def test_only_a_supervisor_is_assigned_offices(db, clock, offices):
 def test_a_bad_change_of_offices_leaves_them_as_they_were(db, clock, offices):
     user = create(db, clock, offices["DEMO"], office_ids=[offices["HN"]])
     before = counts(db)
-    for wrong in ([], [offices["HN"], 999_999]):
-        with pytest.raises(Invalid):
+    for wrong, code in (([], "offices_required"), ([offices["HN"], 999_999], "office_not_found")):
+        with pytest.raises(Invalid) as raised:
             db.write(
                 lambda session, wrong=wrong: settings.update_user(
                     session, offices["DEMO"], user.id, {"office_ids": wrong}, clock(), ADMIN
                 )
             )
+        assert raised.value.code == code
     assert assigned(db, user.id) == [offices["HN"]]
     assert counts(db) == before
 
@@ -190,6 +191,7 @@ def test_a_token_is_never_a_supervisors(db, clock, offices):
             )
         )
     assert refused.value.code == "supervisor_token"
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as raised:
         db.write(lambda session: accounts.create_token(session, "tỉnh", "supervisor", clock()))
+    assert raised.value.code == "supervisor_token"
     assert counts(db) == before
