@@ -4,6 +4,7 @@ terminal gets the whole, fresh state."""
 from __future__ import annotations
 
 import queue
+import time
 from typing import Any
 
 import pytest
@@ -41,11 +42,17 @@ class Listener:
         self.client.disconnect()
 
     def next(self, name: str, until: Any = None, timeout: float = 10) -> Any:
-        """The next ``name`` event (for which ``until(payload)`` holds, if given)."""
-        while True:
-            got, payload = self.events.get(timeout=timeout)
+        """The next ``name`` event (for which ``until(payload)`` holds, if
+        given), within ``timeout`` seconds however many others come first."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                got, payload = self.events.get(timeout=left)
+            except queue.Empty:
+                break
             if got == name and (until is None or until(payload)):
                 return payload
+        raise AssertionError(f"no {name} on {self.namespace} within {timeout} s")
 
 
 @pytest.fixture(scope="module")
