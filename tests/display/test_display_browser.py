@@ -100,6 +100,15 @@ def test_a_call_shows_as_the_newest_and_flashes(live_server, new_page, api):
     )
 
 
+def test_twenty_calls_in_a_row_each_show_as_the_newest(live_server, new_page, api):
+    page = open_display(new_page, live_server.url("/display"))
+    api.free(2)
+    for _ in range(20):
+        api.issue("KD")
+        call_and_see_it_shown(page, api, 2)
+        api.post("/api/v1/counters/2/finish")
+
+
 def test_three_quick_calls_are_announced_in_order_without_overlap(live_server, new_page, api):
     page = open_display(new_page, live_server.url("/display"))
     api.free(1, 2, 3)
