@@ -249,7 +249,8 @@ def test_state_is_sent_once_for_a_burst_when_coalescing(app, client, monkeypatch
     waits: list[float] = []
     burst_over = threading.Event()
     sent = threading.Semaphore(0)
-    emit_state = live._emit_state
+    publisher = live.publisher_of(app)
+    emit_state = publisher.emit_state
 
     def held_wait(seconds: float) -> None:
         waits.append(seconds)
@@ -259,9 +260,8 @@ def test_state_is_sent_once_for_a_burst_when_coalescing(app, client, monkeypatch
         emit_state(*args)
         sent.release()
 
-    monkeypatch.setattr(live.socketio, "sleep", held_wait)
-    monkeypatch.setattr(live, "_emit_state", counted_emit_state)
-    monkeypatch.setattr(live, "_pending", live._Pending())
+    monkeypatch.setattr(publisher.socketio, "sleep", held_wait)
+    monkeypatch.setattr(publisher, "emit_state", counted_emit_state)
     app.config["LUOT_LIVE_COALESCE_SECONDS"] = 0.2
     display = socketio.test_client(app, namespace="/display", flask_test_client=client)
     display.get_received("/display")
