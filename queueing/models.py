@@ -543,6 +543,12 @@ class Kiosk(Base):
 
 NUMBER_READINGS = ("digits", "number")
 DISPLAY_LANGUAGES = ("vi", "en", "vi_en")
+#: A display's loudspeaker: playing ("ok"), refused by the browser until
+#: someone touches the screen ("blocked"), or turned off in the admin screens.
+SOUND_OK = "ok"
+SOUND_BLOCKED = "blocked"
+SOUND_OFF = "off"
+SOUND_STATES = (SOUND_OK, SOUND_BLOCKED, SOUND_OFF)
 
 
 class Display(Base):
@@ -560,6 +566,19 @@ class Display(Base):
     is_voice_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: "digits" reads 1025 as một-không-hai-năm, "number" as a number.
     number_reading: Mapped[str] = mapped_column(String(8), default="digits")
+    #: The device's own speech voice the admin chose for the calls, by its
+    #: name; empty means the bundled clips.
+    speech_voice: Mapped[str] = mapped_column(String(200), default="")
+    #: What the display last said of its loudspeaker: one of SOUND_STATES, or
+    #: None before its first report.
+    sound_state: Mapped[str | None] = mapped_column(String(16), default=None)
+    #: The voice the display speaks with now: a speech voice's name, or empty
+    #: for the bundled clips.
+    voice_in_use: Mapped[str] = mapped_column(String(200), default="")
+    #: The speech voices in its announcement language(s) the display has.
+    available_voices: Mapped[list[Any]] = mapped_column(default=list)
+    #: When the display last reported; silent for long means nothing shows.
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
 
 
