@@ -20,7 +20,7 @@ from queueing import office_voice
 from queueing.errors import Malformed, NotFound, QueueError
 from queueing.models import DISPLAY_LANGUAGES, NUMBER_READINGS, Display, Office
 from queueing.queries import counters_of, iso
-from voice import announcement_clips
+from voice import announcement_clips, announcement_text
 from voice.clips import (
     CALL_COUNTER,
     CALL_OPENING,
@@ -193,32 +193,38 @@ def _announcement_request() -> tuple[str, int, str, str]:
 @bp.get("/display/<office_code>/announcement.json")
 def announcement(office_code: str | None = None) -> Response | tuple[Response, int]:
     """``?code=A012&counter=3&language=vi|en|vi_en&reading=digits|number`` ->
-    ``{"clips": [urls]}``: the chime and the sentence, in the order to play.
+    ``{"clips": [urls], "chime": url, "sentences": [{"language", "text", "clips"}]}``.
 
-    "vi_en" says the call in Vietnamese, then in English after one chime. The
-    office is the one in the path (``?office=`` on the short form, which an
+    ``clips`` is the whole call in the order to play: the chime and the
+    sentence. "vi_en" says the call in Vietnamese, then in English after one
+    chime. ``sentences`` is the same call per language, as words for a speech
+    voice and as the clips to play instead (without the chime). The office is
+    the one in the path (``?office=`` on the short form, which an
     installation of one office may leave out); where it has published its
     own recorded voice, the URLs are its recordings.
     """
     try:
         code, counter_number, language, reading = _announcement_request()
-        names: list[str] = []
-        for index, spoken in enumerate(("vi", "en") if language == "vi_en" else (language,)):
-            names += announcement_clips(
-                code,
-                counter_number,
-                language=spoken,
-                number_reading=reading,
-                with_chime=index == 0,
+        spoken_parts = []
+        for spoken in ("vi", "en") if language == "vi_en" else (language,):
+            names = announcement_clips(
+                code, counter_number, language=spoken, number_reading=reading, with_chime=False
             )
+            text = announcement_text(code, counter_number, language=spoken, number_reading=reading)
+            spoken_parts.append((spoken, text, names))
         with database().read() as session:
             office = resolve_office(session, office_code or request.args.get("office"), None)
-            urls = _clip_urls(session, office, names)
+            (chime,) = _clip_urls(session, office, [CHIME])
+            sentences = [
+                {"language": spoken, "text": text, "clips": _clip_urls(session, office, names)}
+                for spoken, text, names in spoken_parts
+            ]
     except QueueError as error:
         return _json_error(error)
     except ValueError as error:
         return _json_error(Malformed(str(error), "unannounceable_code"))
-    response = jsonify({"clips": urls})
+    clips = [chime, *(url for sentence in sentences for url in sentence["clips"])]
+    response = jsonify({"clips": clips, "chime": chime, "sentences": sentences})
     # A call may sound different once the office publishes its voice: the
     # display asks again each time, and a 304 answers when nothing changed.
     response.cache_control.public = True

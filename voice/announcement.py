@@ -29,6 +29,7 @@ from voice.clips import (
     CALL_COUNTER,
     CALL_OPENING,
     CHIME,
+    CLIPS_BY_NAME,
     LANGUAGES,
     NUMBER_WORD_CLIPS,
     digit_clip,
@@ -98,3 +99,16 @@ def announcement_clips(
         CALL_COUNTER[language],
         *number_clips(counter_number, language),
     ]
+
+
+def announcement_text(
+    code: str, counter_number: int, *, language: str = "vi", number_reading: str = "digits"
+) -> str:
+    """The words of one call, for a speech voice: the very words the clips of
+    :func:`announcement_clips` say, so that both read a code alike. "A012"
+    to counter 3: "Mời công dân có số thứ tự a không một hai đến quầy số ba".
+    """
+    names = announcement_clips(
+        code, counter_number, language=language, number_reading=number_reading, with_chime=False
+    )
+    return " ".join(CLIPS_BY_NAME[name].text for name in names)

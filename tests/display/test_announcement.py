@@ -28,7 +28,7 @@ def get(client, **params):
 def test_a012_to_counter_3_read_digit_by_digit_in_vietnamese(client):
     response = get(client, code="A012", counter=3)
     assert response.status_code == 200
-    assert response.get_json() == {"clips": VI_A012_TO_3_DIGITS}
+    assert response.get_json()["clips"] == VI_A012_TO_3_DIGITS
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_a012_to_counter_3_read_digit_by_digit_in_vietnamese(client):
     ],
 )
 def test_readings_and_languages(client, params, expected):
-    assert get(client, **params).get_json() == {"clips": expected}
+    assert get(client, **params).get_json()["clips"] == expected
 
 
 def test_vi_en_says_the_call_twice_after_one_chime(client):
@@ -121,6 +121,30 @@ def test_vi_en_says_the_call_twice_after_one_chime(client):
         "en/digit_3",
     )
     assert body["clips"].count("/static/voice/chime.mp3") == 1
+
+
+def test_the_call_comes_with_its_words_for_a_speech_voice(client):
+    body = get(client, code="A012", counter=3).get_json()
+    assert body["chime"] == "/static/voice/chime.mp3"
+    assert body["sentences"] == [
+        {
+            "language": "vi",
+            "text": "Mời công dân có số thứ tự a không một hai đến quầy số ba",
+            "clips": VI_A012_TO_3_DIGITS[1:],
+        }
+    ]
+
+
+def test_vi_en_has_one_sentence_per_language_read_as_the_display_reads_numbers(client):
+    body = get(client, code="B105", counter=21, language="vi_en", reading="number").get_json()
+    assert [(s["language"], s["text"]) for s in body["sentences"]] == [
+        ("vi", "Mời công dân có số thứ tự bê một trăm linh năm đến quầy số hai mươi mốt"),
+        ("en", "Number B one hundred five please go to counter twenty one"),
+    ]
+    # The sentences' clips are the call's clips after the chime, in order.
+    assert body["clips"] == [body["chime"]] + [
+        url for sentence in body["sentences"] for url in sentence["clips"]
+    ]
 
 
 def test_every_clip_it_names_is_served(client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice import announcement_clips, clip_url
+from voice import announcement_clips, announcement_text, clip_url
 from voice.clips import ANNOUNCEABLE_CHARACTERS, CLIPS, CLIPS_BY_NAME
 
 
@@ -179,3 +179,32 @@ def _every_clip_any_call_can_play() -> set[str]:
 
 def test_every_clip_a_call_can_play_is_listed_and_every_listed_clip_is_used() -> None:
     assert _every_clip_any_call_can_play() == {clip.name for clip in CLIPS}
+
+
+def test_text_reads_a012_as_the_clips_do_letter_name_then_every_digit() -> None:
+    assert announcement_text("A012", 3) == (
+        "Mời công dân có số thứ tự a không một hai đến quầy số ba"
+    )
+
+
+def test_text_reads_numbers_as_numbers_when_the_display_does() -> None:
+    assert announcement_text("L1025", 15, number_reading="number") == (
+        "Mời công dân có số thứ tự e-lờ một nghìn không trăm hai mươi lăm đến quầy số mười lăm"
+    )
+
+
+def test_english_text_reads_d_with_stroke_as_d() -> None:
+    assert announcement_text("Đ12", 21, language="en") == (
+        "Number D one two please go to counter twenty one"
+    )
+
+
+@pytest.mark.parametrize("reading", ["digits", "number"])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_text_is_the_words_of_the_clips_one_for_one(language: str, reading: str) -> None:
+    for code, counter in (("A012", 3), ("Đ1025", 105), ("XQ9", 40)):
+        names = announcement_clips(
+            code, counter, language=language, number_reading=reading, with_chime=False
+        )
+        words = " ".join(CLIPS_BY_NAME[name].text for name in names)
+        assert announcement_text(code, counter, language=language, number_reading=reading) == words
