@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import operations, reports, rules
+from . import displays, operations, reports, rules
 from .models import (
     CALLED,
     COUNTER_OPEN,
@@ -25,6 +25,7 @@ from .models import (
     SERVING,
     WAITING,
     Counter,
+    Display,
     Office,
     Service,
     Ticket,
@@ -230,5 +231,23 @@ def board(session: Session, office: Office, now: datetime) -> dict[str, Any]:
         "pause_alert_s": pause_limit_s,
         "services": services,
         "counters": counters,
+        "displays": _displays(session, office, now),
         "alerts": alerts,
     }
+
+
+def _displays(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
+    """Each configured display's loudspeaker, as it last reported it."""
+    rows = session.scalars(
+        select(Display).where(Display.office_id == office.id).order_by(Display.id)
+    )
+    return [
+        {
+            "id": display.id,
+            "name": display.name,
+            "sound": displays.sound_of(display, now),
+            "voice": display.voice_in_use,
+            "last_seen_at": iso(display.last_seen_at, office.timezone),
+        }
+        for display in rows
+    ]
