@@ -147,6 +147,13 @@ def _board_texts() -> dict[str, str]:
         "minutes": _("%(n)s phút"),
         "updated": _("Cập nhật lúc %(time)s"),
         "offline": _("Mất kết nối – đang thử kết nối lại…"),
+        # A waiting-room display's loudspeaker, as the display reports it.
+        "display_sound_ok": _("Loa: hoạt động"),
+        "display_sound_blocked": _("Loa bị chặn — chạm vào màn hình"),
+        "display_sound_off": _("Loa: đã tắt"),
+        "display_sound_not_connected": _("Không có màn hình kết nối"),
+        "voice_clips": _("Giọng thu sẵn"),
+        "no_displays": _("Chưa cấu hình màn hình nào."),
         "sound_on": _("Âm thanh cảnh báo: bật"),
         "sound_off": _("Âm thanh cảnh báo: tắt"),
     }

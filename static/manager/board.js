@@ -1,5 +1,5 @@
-/* The live board: re-reads board.json at every queue_changed of the /manager
-   namespace and every few seconds (so that waits grow), and sounds a chime
+/* The live board: re-reads board.json at every queue_changed and
+   display_sound_changed of the /manager namespace and every few seconds (so that waits grow), and sounds a chime
    when a new alert appears. Everything is written with textContent: names
    come from users. */
 "use strict";
@@ -107,6 +107,30 @@
     body.replaceChildren(...rows);
   };
 
+  const renderDisplays = (displays) => {
+    const body = document.querySelector("#board-displays tbody");
+    if (!displays.length) {
+      const tr = document.createElement("tr");
+      cell(tr, texts.no_displays, "quiet").colSpan = 3;
+      body.replaceChildren(tr);
+      return;
+    }
+    body.replaceChildren(
+      ...displays.map((display) => {
+        const tr = document.createElement("tr");
+        tr.dataset.display = String(display.id);
+        const th = document.createElement("th");
+        th.scope = "row";
+        th.textContent = display.name;
+        tr.appendChild(th);
+        cell(tr, texts["display_sound_" + display.sound] || display.sound, `sound sound-${display.sound}`);
+        const isConnected = display.sound !== "not_connected";
+        cell(tr, isConnected ? display.voice || texts.voice_clips : "–", "voice");
+        return tr;
+      }),
+    );
+  };
+
   const alertKey = (alert) => `${alert.kind}:${alert.service || alert.counter}`;
   const alertText = (alert) => {
     const serviceName = config.language === "en" && alert.service_name_en ? alert.service_name_en : alert.service_name;
@@ -175,6 +199,7 @@
     renderAlerts(board.alerts);
     renderServices(board.services);
     renderCounters(board.counters);
+    renderDisplays(board.displays);
     const time = board.generated_at ? board.generated_at.slice(11, 19) : "";
     document.getElementById("board-updated").textContent = fill(texts.updated, { time });
   };
@@ -241,6 +266,7 @@
       connection.textContent = texts.offline;
     });
     socket.on("queue_changed", soon);
+    socket.on("display_sound_changed", soon);
   }
   refresh();
   window.setInterval(refresh, config.refresh_seconds * 1000);
