@@ -420,6 +420,8 @@ LANGUAGE_CHOICES = [
     SelectChoice("en", _l("Tiếng Anh")),
     SelectChoice("vi_en", _l("Tiếng Việt rồi tiếng Anh")),
 ]
+#: The speech voice choice that means the recorded clips shipped with Luot.
+BUNDLED_VOICE_CHOICE = SelectChoice("", _l("Giọng thu sẵn (mặc định)"))
 READING_CHOICES = [
     SelectChoice("digits", _l("Đọc từng chữ số (một – không – hai – năm)")),
     SelectChoice("number", _l("Đọc thành số (một nghìn không trăm hai mươi lăm)")),
@@ -437,3 +439,13 @@ class DisplayForm(FlaskForm):
     language = SelectField(_l("Ngôn ngữ đọc số"), choices=LANGUAGE_CHOICES, default="vi")
     is_voice_enabled = BooleanField(_l("Bật loa đọc số"), default=True)
     number_reading = SelectField(_l("Cách đọc số"), choices=READING_CHOICES, default="digits")
+    #: Choices: the bundled clips, then the voices the display reported (set by the view).
+    speech_voice = SelectField(
+        _l("Giọng đọc"),
+        description=_l(
+            "Giọng có sẵn trên máy của màn hình (máy báo về khi đang chạy). "
+            "Nếu máy không đọc được, màn hình dùng giọng thu sẵn."
+        ),
+        choices=[],
+        default="",
+    )

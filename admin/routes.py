@@ -42,6 +42,7 @@ from web.context import database, now, write
 
 from .common import bp, go, office_of_page, render, save
 from .forms import (
+    BUNDLED_VOICE_CHOICE,
     PERIODS,
     ROLE_CHOICES,
     ConfirmForm,
@@ -961,6 +962,7 @@ def _display_page(display_id: int | None) -> str | BaseResponse:
         ]
     form = DisplayForm(obj=display if request.method == "GET" else None)
     form.counters.choices = counter_choices
+    form.speech_voice.choices = _voice_choices(display)
     if request.method == "GET" and display is not None:
         form.counters.data = list(display.counter_ids or [])
     error = None
@@ -971,6 +973,7 @@ def _display_page(display_id: int | None) -> str | BaseResponse:
             "language": form.language.data,
             "is_voice_enabled": bool(form.is_voice_enabled.data),
             "number_reading": form.number_reading.data,
+            "speech_voice": form.speech_voice.data or "",
         }
         actor, at = principal().actor, now()
         if display_id is None:
@@ -990,6 +993,15 @@ def _display_page(display_id: int | None) -> str | BaseResponse:
         return render(
             "admin/display_form.html", session, office, form=form, error=error, display=display
         )
+
+
+def _voice_choices(display: Display | None) -> list[SelectChoice]:
+    """The bundled clips, then every voice the display reported, and the
+    voice chosen before even if the display no longer has it."""
+    voices = list(display.available_voices or []) if display else []
+    if display and display.speech_voice and display.speech_voice not in voices:
+        voices.append(display.speech_voice)
+    return [BUNDLED_VOICE_CHOICE, *(SelectChoice(voice, voice) for voice in voices)]
 
 
 @bp.route("/displays/new", methods=["GET", "POST"])

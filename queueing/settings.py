@@ -926,9 +926,15 @@ def record_test_print(
     )
 
 
-def _display_values(session: Session, office_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
+def _display_values(
+    session: Session,
+    office_id: int,
+    fields: Mapping[str, Any],
+    display: Display | None = None,
+) -> dict[str, Any]:
     _unknown_fields(
-        fields, ("name", "counter_ids", "language", "is_voice_enabled", "number_reading")
+        fields,
+        ("name", "counter_ids", "language", "is_voice_enabled", "number_reading", "speech_voice"),
     )
     values: dict[str, Any] = {}
     if "name" in fields:
@@ -957,7 +963,20 @@ def _display_values(session: Session, office_id: int, fields: Mapping[str, Any])
         if fields["number_reading"] not in NUMBER_READINGS:
             raise Invalid("numbers are read as digits or as a number", "unknown_reading")
         values["number_reading"] = fields["number_reading"]
+    if "speech_voice" in fields:
+        values["speech_voice"] = _speech_voice(fields["speech_voice"], display)
     return values
+
+
+def _speech_voice(value: Any, display: Display | None) -> str:
+    """Empty (the bundled clips), the voice already chosen, or one of the
+    voices the display reported: a voice the device lacks would never speak."""
+    if value == "":
+        return ""
+    offered = set(display.available_voices or []) | {display.speech_voice} if display else set()
+    if not isinstance(value, str) or value not in offered:
+        raise Invalid("the display has not reported that voice", "unknown_voice")
+    return value
 
 
 def create_display(
@@ -993,7 +1012,7 @@ def update_display(
     display = session.get(Display, display_id)
     if display is None or display.office_id != office_id:
         raise NotFound("no such display in this office", "display_not_found")
-    values = _display_values(session, office_id, fields)
+    values = _display_values(session, office_id, fields, display)
     changes = _apply(display, values)
     if changes:
         session.flush()

@@ -8,7 +8,17 @@ import re
 import pytest
 from sqlalchemy import select
 
-from queueing.models import ApiToken, Counter, CounterService, Event, Kiosk, Office, Service, User
+from queueing.models import (
+    ApiToken,
+    Counter,
+    CounterService,
+    Display,
+    Event,
+    Kiosk,
+    Office,
+    Service,
+    User,
+)
 from tests.manager.helpers import csrf_token
 from web.extensions import socketio
 
@@ -352,6 +362,70 @@ def test_display_form_limits_counters(client, login, app_db, counters):
     assert event.kind == "display_created"
     assert event.data["fields"]["counter_ids"] == [counters[1].id, counters[2].id]
     assert event.data["fields"]["is_voice_enabled"] is False
+
+
+@pytest.fixture
+def reported_display(app_db, clock):
+    """The demo office's display, which reported two Vietnamese voices."""
+
+    def work(session):
+        display = session.scalars(select(Display).order_by(Display.id)).first()
+        display.available_voices = ["Microsoft An - Vietnamese (Vietnam)", "Linh"]
+        return display.id
+
+    return app_db.write(work)
+
+
+def display_fields(**overrides):
+    return {"name": "Phòng chờ", "language": "vi", "number_reading": "digits"} | overrides
+
+
+def test_display_form_offers_the_bundled_clips_and_the_voices_the_display_reported(
+    client, login, reported_display
+):
+    login("admin")
+    html = client.get(f"/admin/displays/{reported_display}").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="speech_voice".*?</select>', html, re.S).group(0)
+    values = re.findall(r'<option[^>]*value="([^"]*)"', select_html)
+    assert values == ["", "Microsoft An - Vietnamese (Vietnam)", "Linh"]
+    assert "Giọng thu sẵn (mặc định)" in select_html
+
+
+def test_admin_picks_a_reported_voice_for_the_display(client, login, app_db, reported_display):
+    login("admin")
+    path = f"/admin/displays/{reported_display}"
+    response = post_form(client, path, display_fields(speech_voice="Linh"))
+    assert response.status_code == 302
+    (display,) = rows(app_db, Display, Display.id == reported_display)
+    assert display.speech_voice == "Linh"
+    assert last_event(app_db).data["changes"]["speech_voice"] == ["", "Linh"]
+    # Back to the bundled clips.
+    assert post_form(client, path, display_fields(speech_voice="")).status_code == 302
+    (display,) = rows(app_db, Display, Display.id == reported_display)
+    assert display.speech_voice == ""
+
+
+def test_a_voice_the_display_never_reported_is_refused(client, login, app_db, reported_display):
+    login("admin")
+    path = f"/admin/displays/{reported_display}"
+    response = post_form(client, path, display_fields(speech_voice="Mai"))
+    assert response.status_code == 200
+    (display,) = rows(app_db, Display, Display.id == reported_display)
+    assert display.speech_voice == ""
+
+
+def test_the_settings_refuse_a_voice_the_display_never_reported(app_db, clock, reported_display):
+    from queueing import settings
+    from queueing.errors import Invalid
+    from queueing.operations import Actor
+
+    def choose(session):
+        settings.update_display(
+            session, 1, reported_display, {"speech_voice": "Mai"}, clock(), Actor("user:1")
+        )
+
+    with pytest.raises(Invalid):
+        app_db.write(choose)
 
 
 def test_counter_form_sets_services_with_preference(client, login, app_db, services):
