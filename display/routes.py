@@ -17,6 +17,7 @@ from flask_babel import pgettext
 from sqlalchemy.orm import Session
 
 from queueing import office_voice
+from queueing.displays import DISPLAY_BEAT_SECONDS
 from queueing.errors import Malformed, NotFound, QueueError
 from queueing.models import DISPLAY_LANGUAGES, NUMBER_READINGS, Display, Office
 from queueing.queries import counters_of, iso
@@ -105,7 +106,12 @@ def _page(
     config = {
         "office": office.code,
         "counters": counter_ids,
+        # A configured display reports its loudspeaker; /display does not.
+        "displayId": settings.get("display_id"),
+        "beatSeconds": DISPLAY_BEAT_SECONDS,
         "isVoiceEnabled": settings["is_voice_enabled"],
+        "speechVoice": settings.get("speech_voice", ""),
+        "chime": _clip_urls(session, office, [CHIME])[0],
         "language": settings["language"],
         "numberReading": settings["number_reading"],
         "announcementUrl": url_for("display.announcement", office_code=office.code),
@@ -154,6 +160,8 @@ def display_configured(display_id: int) -> str:
         counter_ids = wanted or configured
         counter_ids = _checked_counters(session, office, counter_ids)
         settings = {
+            "display_id": display.id,
+            "speech_voice": display.speech_voice,
             "title": display.name,
             "language": display.language if display.language in DISPLAY_LANGUAGES else "vi",
             "is_voice_enabled": display.is_voice_enabled,

@@ -16,17 +16,51 @@
  *   announcer.announce(fetch(url).then((response) => response.json()).then((body) => body.clips));
  *
  * Hooks, for the display page and for tests: set the callbacks
- * onclipstart(url), onclipend(url, outcome) where outcome is "ended", "error"
- * or "timeout", onannouncementstart(urls), onannouncementend(urls) and
+ * onclipstart(url), onclipend(url, outcome) where outcome is "ended", "error",
+ * "timeout" or "blocked" (see below), onannouncementstart(urls), onannouncementend(urls) and
  * onannouncementfailed(error) for a call whose list could not be had; the
  * same moments are dispatched on window as CustomEvents "luot-announcer:clipstart"
  * and so on, with the arguments in event.detail. `queuedCount` is the number
  * of calls waiting behind the one playing; `isPlaying` says whether one is.
  *
+ * A call may also be spoken by the device's own speech voice (Web Speech
+ * API): instead of a list of URLs, give an object (or a promise of one)
+ *
+ *   {parts: [{clips: [chime]},
+ *            {speak: {text: "Mời công dân …", voice: "Linh"}, clips: [fallback urls]}]}
+ *
+ * Parts play in order. A spoken part whose voice the device no longer has,
+ * or whose speech fails or never ends, plays its clips instead; speech and
+ * clips share the one queue, so they never overlap either. Hooks
+ * onspeechstart(text, voiceName) and onspeechend(text, outcome), outcome
+ * "ended", "error", "timeout" or "missing" (no such voice).
+ *
+ * Autoplay: a browser that refuses to play sound before someone touches
+ * the page makes play() reject with NotAllowedError. The announcer then
+ * holds the call at the refused clip, fires onblocked(), and keeps the
+ * calls arriving meanwhile (the newest MAX_HELD_CALLS). unlock(url), called
+ * from a tap or key handler, plays url (a chime) inside that gesture; once
+ * it has played, onunlocked() fires and the held call goes on from the
+ * refused clip. `isBlocked` says whether sound is refused now. A call
+ * announced with {isTest: true} (a loudspeaker test) is dropped rather
+ * than held, since the unlocking chime already is the test.
+ *
  * Plain ES2017, no dependencies, no build step.
  */
 (function (global) {
   "use strict";
+
+  /** Calls kept while the browser refuses sound; older ones are dropped. */
+  const MAX_HELD_CALLS = 3;
+
+  const isThenable = (value) => value && typeof value.then === "function";
+
+  /** A call's parts, from a list of URLs or a {parts: [...]} object. */
+  function partsOf(call) {
+    if (Array.isArray(call)) return [{ clips: call }];
+    if (call && Array.isArray(call.parts)) return call.parts;
+    return [{ clips: Array.from(call) }];
+  }
 
   class LuotAnnouncer {
     /**
@@ -34,6 +68,7 @@
      * @param {number} [options.clipTimeoutMs] longest wait for a clip whose length is unknown
      * @param {number} [options.pauseBetweenMs] silence between two calls
      * @param {number} [options.volume] 0..1
+     * @param {SpeechSynthesis} [options.speech] the speech engine (window.speechSynthesis)
      */
     constructor(options = {}) {
       this.clipTimeoutMs = options.clipTimeoutMs || 10000;
@@ -44,9 +79,22 @@
       this.onannouncementstart = null;
       this.onannouncementend = null;
       this.onannouncementfailed = null;
+      this.onspeechstart = null;
+      this.onspeechend = null;
+      this.onblocked = null;
+      this.onunlocked = null;
+      this.speech = options.speech === undefined ? global.speechSynthesis || null : options.speech;
       this._queue = [];
       this._audioByUrl = new Map();
       this._isPlaying = false;
+      this._isBlocked = false;
+      this._unlocked = null;
+      this._release = null;
+    }
+
+    /** Whether the browser refuses to play sound until someone touches the page. */
+    get isBlocked() {
+      return this._isBlocked;
     }
 
     /** Number of calls waiting behind the one being played. */
@@ -68,12 +116,37 @@
      * resolves once the call has been played (or dropped by clear(), or
      * because its list could not be had), with true if played, else false.
      */
-    announce(urls) {
+    announce(urls, options = {}) {
       return new Promise((resolve) => {
-        const pending = typeof urls.then === "function" ? urls : Array.from(urls);
-        this._queue.push({ urls: pending, resolve });
+        const pending = isThenable(urls) ? urls : partsOf(urls);
+        this._queue.push({ urls: pending, resolve, isTest: Boolean(options.isTest) });
+        while (this._isBlocked && this._queue.length > MAX_HELD_CALLS) {
+          this._queue.shift().resolve(false);
+        }
         this._playQueue();
       });
+    }
+
+    /**
+     * Call from a tap, click or key handler while isBlocked: plays url (the
+     * chime) inside the gesture, which lets the page play sound from then on.
+     * Resolves true once it has played and the held call goes on, false if
+     * the browser still refuses.
+     */
+    async unlock(url) {
+      if (!this._isBlocked) return true;
+      this._emit("clipstart", url);
+      // _playClip calls play() before its first await: still inside the gesture.
+      const outcome = await this._playClip(url);
+      this._emit("clipend", url, outcome);
+      if (outcome === "blocked") return false;
+      this._isBlocked = false;
+      const release = this._release;
+      this._release = null;
+      this._unlocked = null;
+      this._emit("unlocked");
+      if (release) release();
+      return true;
     }
 
     /** Drop the calls still waiting, e.g. when the display re-syncs after a reconnect. */
@@ -87,24 +160,28 @@
       try {
         while (this._queue.length > 0) {
           const call = this._queue.shift();
-          let urls = call.urls;
-          if (typeof urls.then === "function") {
+          let parts = call.urls;
+          if (isThenable(parts)) {
             try {
-              urls = Array.from(await urls);
+              parts = partsOf(await parts);
             } catch (error) {
               this._emit("announcementfailed", String(error));
               call.resolve(false);
               continue;
             }
           }
+          const urls = parts.flatMap((part) => (part.speak ? [] : part.clips || []));
           this._emit("announcementstart", urls);
-          for (const url of urls) {
-            this._emit("clipstart", url);
-            const outcome = await this._playClip(url);
-            this._emit("clipend", url, outcome);
+          let isDropped = false;
+          for (const part of parts) {
+            const isSpoken = part.speak ? await this._speak(part.speak) : false;
+            if (!isSpoken && !(await this._playClips(part.clips || [], call))) {
+              isDropped = true;
+              break;
+            }
           }
           this._emit("announcementend", urls);
-          call.resolve(true);
+          call.resolve(!isDropped);
           if (this._queue.length > 0 && this.pauseBetweenMs > 0) {
             await new Promise((resolve) => setTimeout(resolve, this.pauseBetweenMs));
           }
@@ -112,6 +189,77 @@
       } finally {
         this._isPlaying = false;
       }
+    }
+
+    /** Plays the clips in order; false when the call is dropped (a test, blocked). */
+    async _playClips(urls, call) {
+      for (const url of urls) {
+        this._emit("clipstart", url);
+        let outcome = await this._playClip(url);
+        while (outcome === "blocked") {
+          this._emit("clipend", url, outcome);
+          this._block();
+          if (call.isTest) return false;
+          await this._unlocked;
+          this._emit("clipstart", url);
+          outcome = await this._playClip(url);
+        }
+        this._emit("clipend", url, outcome);
+      }
+      return true;
+    }
+
+    _block() {
+      if (this._isBlocked) return;
+      this._isBlocked = true;
+      this._unlocked = new Promise((resolve) => {
+        this._release = resolve;
+      });
+      this._emit("blocked");
+    }
+
+    /** The speech engine's voice of that name, or null. */
+    _voiceNamed(name) {
+      if (!this.speech || typeof global.SpeechSynthesisUtterance !== "function") return null;
+      const voices = this.speech.getVoices() || [];
+      return voices.find((voice) => voice.name === name) || null;
+    }
+
+    /** Speaks a part; resolves true when spoken to its end, else false (play its clips). */
+    _speak(spoken) {
+      const voice = this._voiceNamed(spoken.voice);
+      this._emit("speechstart", spoken.text, spoken.voice);
+      if (!voice) {
+        this._emit("speechend", spoken.text, "missing");
+        return Promise.resolve(false);
+      }
+      return new Promise((resolve) => {
+        let isSettled = false;
+        const utterance = new global.SpeechSynthesisUtterance(spoken.text);
+        const finish = (outcome) => {
+          if (isSettled) return;
+          isSettled = true;
+          clearTimeout(timer);
+          if (outcome === "timeout") this.speech.cancel();
+          this._emit("speechend", spoken.text, outcome);
+          resolve(outcome === "ended");
+        };
+        // A generous bound: about 6 characters a second, plus a slow start.
+        const timer = setTimeout(
+          () => finish("timeout"),
+          Math.max(this.clipTimeoutMs, spoken.text.length * 170 + 5000)
+        );
+        utterance.voice = voice;
+        utterance.lang = voice.lang;
+        utterance.volume = this.volume;
+        utterance.onend = () => finish("ended");
+        utterance.onerror = () => finish("error");
+        try {
+          this.speech.speak(utterance);
+        } catch (error) {
+          finish("error");
+        }
+      });
     }
 
     _audioFor(url) {
@@ -125,7 +273,7 @@
       return audio;
     }
 
-    /** Resolves with "ended", "error" or "timeout"; never rejects. */
+    /** Resolves with "ended", "error", "timeout" or "blocked"; never rejects. */
     _playClip(url) {
       const audio = this._audioFor(url);
       return new Promise((resolve) => {
@@ -141,7 +289,7 @@
           if (outcome !== "ended") {
             audio.pause();
             // A cached element that failed stays failed: load the file afresh next time.
-            this._audioByUrl.delete(url);
+            if (outcome !== "blocked") this._audioByUrl.delete(url);
           }
           resolve(outcome);
         };
@@ -164,8 +312,11 @@
         } catch (ignored) {
           // Not seekable before its metadata is loaded; it starts at 0 anyway.
         }
-        // play() rejects when the browser refuses to play (autoplay policy, bad file).
-        Promise.resolve(audio.play()).catch(() => finish("error"));
+        // play() rejects when the browser refuses to play (autoplay policy:
+        // NotAllowedError, the call is held) or cannot (a bad file).
+        Promise.resolve(audio.play()).catch((error) =>
+          finish(error && error.name === "NotAllowedError" ? "blocked" : "error")
+        );
       });
     }
 

@@ -4,7 +4,9 @@
  *
  * Configuration comes from the page's #display-config block (counters it is
  * limited to, voice, language, number reading, and every word it shows, in
- * the page's language). Text from the server is always set as text, never
+ * the page's language). A display configured in the admin screens also
+ * reports its loudspeaker (playing, blocked by the browser, or off) and the
+ * speech voices it has, over the same socket. Text from the server is always set as text, never
  * as HTML.
  */
 (function () {
@@ -186,7 +188,13 @@
 
   // -- a call ----------------------------------------------------------------------
 
-  function clipsFor(code, counterNumber) {
+  /**
+   * What the announcer plays for a call: the bundled clips, or, when the
+   * admin chose a voice of this device and the device has it, the chime
+   * and each sentence in that voice's language spoken, with its clips to
+   * fall back on.
+   */
+  function callFor(code, counterNumber) {
     const query = new URLSearchParams({
       code: code,
       counter: String(counterNumber),
@@ -195,9 +203,98 @@
     });
     return fetch(config.announcementUrl + "?" + query).then((response) => {
       if (!response.ok) throw new Error("announcement " + response.status);
-      return response.json().then((body) => body.clips);
+      return response.json().then((body) => {
+        const voice = chosenVoice();
+        if (!voice) return body.clips;
+        const parts = [{ clips: [body.chime] }];
+        for (const sentence of body.sentences) {
+          parts.push(
+            speaksLanguage(voice, sentence.language)
+              ? { speak: { text: sentence.text, voice: voice.name }, clips: sentence.clips }
+              : { clips: sentence.clips }
+          );
+        }
+        return { parts: parts };
+      });
     });
   }
+
+  // -- the loudspeaker and the voice ----------------------------------------------------
+
+  const announcedLanguages = config.language === "vi_en" ? ["vi", "en"] : [config.language];
+  const speech = window.speechSynthesis || null;
+  const overlay = byId("sound-overlay");
+  /** "ok", "blocked", "off", or null until the start-up chime has told. */
+  let soundState = config.isVoiceEnabled ? null : "off";
+  let lastReport = "";
+
+  function speaksLanguage(voice, language) {
+    return (voice.lang || "").toLowerCase().replace("_", "-").split("-")[0] === language;
+  }
+
+  /** The device's voices in the display's announcement language(s). */
+  function usableVoices() {
+    if (!speech) return [];
+    const voices = speech.getVoices() || [];
+    return voices.filter((voice) => announcedLanguages.some((lang) => speaksLanguage(voice, lang)));
+  }
+
+  /** The voice the admin chose, if this device has it; else null (the clips). */
+  function chosenVoice() {
+    if (!config.speechVoice) return null;
+    return usableVoices().find((voice) => voice.name === config.speechVoice) || null;
+  }
+
+  /** Tells the server how the loudspeaker is, now and then; only configured displays do. */
+  function reportSound(isBeat) {
+    if (config.displayId === null || soundState === null || !socket.connected) return;
+    const voice = config.isVoiceEnabled ? chosenVoice() : null;
+    const report = {
+      display: config.displayId,
+      state: soundState,
+      voice: voice ? voice.name : "",
+      voices: [...new Set(usableVoices().map((candidate) => candidate.name))],
+    };
+    const text = JSON.stringify(report);
+    if (!isBeat && text === lastReport) return;
+    lastReport = text;
+    socket.emit("report_sound", report);
+  }
+
+  function setSound(state) {
+    if (soundState === state) return;
+    soundState = state;
+    document.documentElement.dataset.sound = state;
+    reportSound(false);
+  }
+
+  function showOverlay(isShown) {
+    overlay.hidden = !isShown;
+    if (isShown) overlay.focus();
+  }
+
+  function unlockSound(event) {
+    if (!announcer.isBlocked) return;
+    event.preventDefault();
+    announcer.unlock(config.chime);
+  }
+
+  announcer.onblocked = () => {
+    showOverlay(true);
+    setSound("blocked");
+  };
+  announcer.onunlocked = () => {
+    showOverlay(false);
+    setSound("ok");
+  };
+  announcer.onclipend = (url, outcome) => {
+    if (outcome === "ended") setSound("ok");
+  };
+  announcer.onspeechend = (text, outcome) => {
+    if (outcome === "ended") setSound("ok");
+  };
+  overlay.addEventListener("click", unlockSound);
+  document.addEventListener("keydown", unlockSound);
 
   function onCall(call) {
     const counter = call.counter;
@@ -223,20 +320,33 @@
         detail: { code: code, counter: counter.number, callCount: call.call_count },
       })
     );
-    if (config.isVoiceEnabled) announcer.announce(clipsFor(code, counter.number));
+    if (config.isVoiceEnabled) announcer.announce(callFor(code, counter.number));
   }
 
   // -- start -----------------------------------------------------------------------
 
   showTime();
   setInterval(showTime, 1000);
-  if (config.isVoiceEnabled) announcer.preload(config.preload);
   const auth = { office: config.office };
   if (shownCounters.size > 0) auth.counters = config.counters;
   const socket = LuotLive.connect("/display", auth, byId("offline"));
   socket.on("queue_state", render);
   socket.on("queue_changed", render);
   socket.on("ticket_called", onCall);
+  socket.on("connect", () => reportSound(true));
+  setInterval(() => reportSound(true), config.beatSeconds * 1000);
+  // Voices load after the page; the list the admin picks from follows them.
+  if (speech && typeof speech.addEventListener === "function") {
+    speech.addEventListener("voiceschanged", () => reportSound(false));
+  }
+  if (config.isVoiceEnabled) {
+    announcer.preload(config.preload);
+    // The loudspeaker test: a chime as the display starts. Refused, it
+    // shows the overlay; played, the sound state is "ok".
+    announcer.announce([config.chime], { isTest: true });
+  } else {
+    document.documentElement.dataset.sound = "off";
+  }
   // For a person (or a test) looking into a running display.
   window.luotDisplay = { announcer: announcer, socket: socket };
 })();
