@@ -86,6 +86,34 @@ def test_configured_display_carries_its_settings(client, floor_display):
     assert client.get(f"/display/{floor_display}?counters=1").status_code == 404
 
 
+def test_a_configured_display_knows_its_id_and_voice_to_report_and_speak_with(
+    app_db, client, floor_display
+):
+    def choose(session):
+        session.get(Display, floor_display).speech_voice = "Linh"
+
+    app_db.write(choose)
+    config = config_of(client.get(f"/display/{floor_display}").get_data(as_text=True))
+    assert (config["displayId"], config["speechVoice"]) == (floor_display, "Linh")
+    assert config["chime"] == "/static/voice/chime.mp3"
+    assert config["beatSeconds"] == 30
+
+
+def test_the_plain_display_reports_nothing_and_plays_the_clips(client):
+    config = config_of(client.get("/display").get_data(as_text=True))
+    assert (config["displayId"], config["speechVoice"]) == (None, "")
+
+
+def test_the_sound_overlay_is_hidden_until_the_browser_refuses_sound(client):
+    vietnamese = client.get("/display").get_data(as_text=True)
+    english = client.get("/display?lang=en").get_data(as_text=True)
+    overlay = re.compile(
+        r'<div class="sound-overlay" id="sound-overlay"[^>]* hidden>\s*<p[^>]*>([^<]*)<'
+    )
+    assert overlay.search(vietnamese).group(1) == "Chạm để bật loa"
+    assert overlay.search(english).group(1) == "Tap to turn on the sound"
+
+
 def test_unknown_display_is_a_404_page(client):
     response = client.get("/display/999")
     assert response.status_code == 404
