@@ -37,7 +37,9 @@ still come back, it is read as its Vietnamese digit name, one word per
 digit, before comparing. With ``--clips DIR`` (a folder holding clips of the
 same names, e.g. an office's recordings) the same calls are measured with
 the bundled clips and with DIR's, printed side by side. Bounded: ``--calls``
-calls per clip set, and transcription stops at ``--time-limit`` seconds.
+calls per clip set, and no new call is started after ``--time-limit``
+seconds (each call is heard with every set before the next, so the sets
+are always compared on the same calls).
 """
 
 from __future__ import annotations
@@ -302,20 +304,27 @@ def load_recogniser():  # type: ignore[no-untyped-def]
 
 
 def measure(
-    folder: Path, calls: Sequence[Call], recogniser, deadline: float, keep: Path | None
-) -> Tally:  # type: ignore[no-untyped-def]
-    tally = Tally()
+    folders: dict[str, Path],
+    calls: Sequence[Call],
+    recogniser,  # type: ignore[no-untyped-def]
+    deadline: float,
+    keep: Path | None,
+) -> dict[str, Tally]:
+    """Each call with every folder's clips in turn, so that a time limit
+    leaves every set measured on the same calls."""
+    tallies = {name: Tally() for name in folders}
     with tempfile.TemporaryDirectory(prefix="luot-voice-") as temporary:
         work = Path(temporary)
-        assembler = Assembler(folder, work)
+        assemblers = {name: Assembler(folder, work) for name, folder in folders.items()}
         for index, call in enumerate(calls):
             if time.monotonic() > deadline:
-                print(f"time limit reached after {index} calls of {folder}")
+                print(f"time limit reached after {index} calls")
                 break
-            target = (keep or work) / f"{folder.name}-{index:03d}-{call.code}.wav"
-            assembler.write_call(call.clips(), target)
-            tally.add(call, recogniser.transcribe(str(target)).text)
-    return tally
+            for set_index, (name, assembler) in enumerate(assemblers.items()):
+                target = (keep or work) / f"{set_index}-{index:03d}-{call.code}.wav"
+                assembler.write_call(call.clips(), target)
+                tallies[name].add(call, recogniser.transcribe(str(target)).text)
+    return tallies
 
 
 def espeak_version() -> str:
@@ -334,7 +343,7 @@ def recogniser_version() -> str:
 
 def report(tallies: dict[str, Tally], examples: int) -> None:
     names = list(tallies)
-    width = max(22, *(len(name) for name in names))
+    width = max(22, *(len(name) + 2 for name in names))
     print(f"{'':<26}" + "".join(f"{name:>{width}}" for name in names))
 
     def row(label: str, values: Iterable[str]) -> None:
@@ -384,10 +393,7 @@ def main(argv: list[str] | None = None) -> None:
         folders[str(arguments.clips)] = arguments.clips
     print(machine())
     print(f"{espeak_version()}, {recogniser_version()}, {len(calls)} calls, seed {arguments.seed}")
-    tallies = {
-        name: measure(folder, calls, recogniser, deadline, arguments.keep)
-        for name, folder in folders.items()
-    }
+    tallies = measure(folders, calls, recogniser, deadline, arguments.keep)
     print()
     report(tallies, arguments.examples)
 
