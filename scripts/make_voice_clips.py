@@ -41,7 +41,7 @@ MP3_AVERAGE_KBPS = 40
 #: 175), pitch (0-99, default 50), extra pause between words in 10 ms units.
 #: Vietnamese as tuned with bench/voice.py (bench/README.md, "Voice"): the
 #: Northern voice understood best, a higher pitch and a slower pace with a
-#: 50 ms gap between words cut the recogniser's word errors from 71 % to 44 %.
+#: 50 ms gap between words cut the recogniser's word errors from 72 % to 45 %.
 #: English is left as it was: the recogniser only knows Vietnamese.
 ESPEAK_SETTINGS = {
     "vi": {"voice": "vi", "rate": 125, "pitch": 70, "word_gap": 5},
@@ -232,6 +232,18 @@ clips and the words in each is `voice/clips.py`.
 Needs the Debian packages `espeak-ng`, `sox` and `lame`. The files are
 committed; nothing is synthesised while the application runs, and the display
 needs no network beyond the Luot server.
+
+The Vietnamese settings were chosen by measurement: `bench/voice.py` plays
+60 calls as the display does to an offline Vietnamese recogniser and counts
+the words it gets wrong. With these settings it gets 45 % of the words
+wrong and misses 32 % of the ticket code and counter words; with the
+earlier ones (140 words per minute, pitch 50, no gap between words) it was
+72 % and 41 %, and the opening "Mời công dân có số thứ tự" was never
+heard. The voices `vi-vn-x-central` and `vi-vn-x-south`, other paces and
+pitches, pauses after each digit and a comma in the opening did worse; the
+table is in `bench/README.md`, "Voice". Natural speech loses about 7 % of
+its words to the same recogniser, so recordings (below) remain the way to a
+clear call; `bench/voice.py --clips DIR` measures them the same way.
 
 ## Licence
 
