@@ -18,7 +18,7 @@ from voice.clips import CLIP_EXTENSION, CLIPS, Clip
 
 VOICE_FOLDER = Path(__file__).resolve().parents[2] / "static" / "voice"
 SHORTEST_WORD_SECONDS = 0.15
-#: The longest clip is the opening phrase, about 2.3 s; a take with long
+#: The longest clip is the opening phrase, about 3.2 s; a take with long
 #: silence left in it would be longer.
 LONGEST_CLIP_SECONDS = 4.0
 #: Clips are peak-normalised to -1 dBFS (the chime to -4 dBFS).
