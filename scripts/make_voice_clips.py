@@ -239,11 +239,13 @@ the words it gets wrong. With these settings it gets 45 % of the words
 wrong and misses 32 % of the ticket code and counter words; with the
 earlier ones (140 words per minute, pitch 50, no gap between words) it was
 72 % and 41 %, and the opening "Mời công dân có số thứ tự" was never
-heard. The voices `vi-vn-x-central` and `vi-vn-x-south`, other paces and
-pitches, pauses after each digit and a comma in the opening did worse; the
-table is in `bench/README.md`, "Voice". Natural speech loses about 7 % of
-its words to the same recogniser, so recordings (below) remain the way to a
-clear call; `bench/voice.py --clips DIR` measures them the same way.
+heard (on another draw of 40 calls: 50 % and 41 % against 74 % and 45 %;
+the code and counter words gain least). The voices `vi-vn-x-central` and
+`vi-vn-x-south`, other paces and pitches, pauses after each digit and a
+comma in the opening did worse; the table is in `bench/README.md`,
+"Voice". Natural speech loses about 7 % of its words to the same
+recogniser, so recordings (below) remain the way to a clear call;
+`bench/voice.py --clips DIR` measures them the same way.
 
 ## Licence
 
