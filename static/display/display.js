@@ -68,6 +68,21 @@
     }, config.flashSeconds * 1000);
   }
 
+  function fitNames() {
+    LuotFitText.fit(document.querySelectorAll(".waiting-name"));
+  }
+
+  function clearNewest() {
+    const panel = byId("newest");
+    if (panel.dataset.code === undefined && !panel.classList.contains("is-flashing")) return;
+    clearTimeout(flashTimer);
+    panel.classList.remove("is-flashing");
+    byId("newest-code").textContent = texts.nobody;
+    byId("newest-counter").textContent = texts.nobody;
+    delete panel.dataset.code;
+    delete panel.dataset.counter;
+  }
+
   // -- lists -----------------------------------------------------------------------
 
   function ticketAtCounter(counter) {
@@ -79,11 +94,13 @@
     const card = element("li", "counter-card is-" + counter.state);
     card.dataset.counter = String(counter.id);
     card.append(element("span", "counter-card-label", counterLabel(counter.number)));
-    const ticket = ticketAtCounter(counter);
-    if (counter.state !== "open" && !ticket) {
+    // A paused or closed counter serves nobody the room should look for,
+    // even while it still holds the ticket it called last.
+    if (counter.state !== "open") {
       const word = counter.state === "paused" ? texts.paused : texts.closed;
       card.append(element("span", "counter-card-state", word));
     } else {
+      const ticket = ticketAtCounter(counter);
       card.append(element("span", "counter-card-code", ticket ? ticket.code : texts.nobody));
     }
     return card;
@@ -96,13 +113,18 @@
     );
     const cards = counters.map(counterCard);
     for (const card of cards) {
-      if (flashing.has(card.dataset.counter)) card.classList.add("is-flashing");
+      // A counter that paused meanwhile stops flashing.
+      if (flashing.has(card.dataset.counter) && card.classList.contains("is-open")) {
+        card.classList.add("is-flashing");
+      }
     }
     grid.replaceChildren(...cards);
     // Few counters get one wide column; many share the height in more columns.
     const columns = counters.length <= 4 ? 1 : counters.length <= 10 ? 2 : 3;
+    const rows = Math.max(1, Math.ceil(counters.length / columns));
     grid.style.setProperty("--columns", String(columns));
-    grid.style.setProperty("--rows", String(Math.max(1, Math.ceil(counters.length / columns))));
+    grid.style.setProperty("--rows", String(rows));
+    return rows;
   }
 
   function recentItem(code, counterNumber) {
@@ -144,7 +166,8 @@
       const served = new Set(counters.flatMap((counter) => counter.services));
       shown = services.filter((service) => served.has(service.code));
     }
-    byId("waiting").replaceChildren(
+    const list = byId("waiting");
+    list.replaceChildren(
       ...shown.map((service) => {
         const item = element("li", "waiting-item");
         item.dataset.service = service.code;
@@ -152,6 +175,17 @@
         item.append(element("span", "waiting-count", String(service.waiting)));
         return item;
       })
+    );
+    return Math.max(1, Math.ceil(shown.length / 2));
+  }
+
+  /** The right side's twelve rows, shared by the counters and the waiting
+   * lines by how many rows of tiles each has (a title's worth more each). */
+  function shareBoard(counterRows, waitingRows) {
+    const share = Math.round((12 * (counterRows + 1)) / (counterRows + waitingRows + 2));
+    byId("counters").closest(".board").style.setProperty(
+      "--counters-span",
+      String(Math.min(8, Math.max(4, share)))
     );
   }
 
@@ -172,12 +206,18 @@
     showTime();
     const counters = state.counters.filter((counter) => isShown(counter.id));
     const calls = state.recent_calls.filter((call) => isShown(call.counter));
-    renderCounters(counters);
+    const counterRows = renderCounters(counters);
     renderRecent(calls);
-    renderWaiting(state.services, counters);
+    shareBoard(counterRows, renderWaiting(state.services, counters));
     renderTicker(state.ticker);
+    // Last: the ticker showing or not changes the tiles' height.
+    fitNames();
     const newest = byId("newest");
-    if (calls.length > 0) {
+    const latestCounter = calls.length > 0 && counters.find((each) => each.id === calls[0].counter);
+    if (latestCounter && latestCounter.state !== "open") {
+      // Its counter has paused or closed since: nobody is called there now.
+      clearNewest();
+    } else if (calls.length > 0) {
       const latest = calls[0];
       const isSame =
         newest.dataset.code === latest.code &&
@@ -327,6 +367,8 @@
 
   showTime();
   setInterval(showTime, 1000);
+  window.addEventListener("resize", fitNames);
+  document.fonts.ready.then(fitNames);
   const auth = { office: config.office };
   if (shownCounters.size > 0) auth.counters = config.counters;
   const socket = LuotLive.connect("/display", auth, byId("offline"));
