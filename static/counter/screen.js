@@ -15,13 +15,22 @@
     const ticket = counter.current_ticket;
     const isActive = Boolean(ticket) && ACTIVE_STATES.has(ticket.state);
     byId("screen-code").textContent = isActive ? ticket.code : texts.nobody;
-    const state = byId("screen-state");
+    // A paused or closed counter says so in large words, and nothing else:
+    // not "serving —", and not the number it may still hold.
     const word = { paused: texts.paused, closed: texts.closed }[counter.state];
-    state.hidden = isActive || !word;
-    state.textContent = word
-      ? word + (counter.state === "paused" && counter.pause_reason ? ": " + counter.pause_reason : "")
-      : "";
-    byId("screen").dataset.state = counter.state;
+    const reason = counter.state === "paused" ? counter.pause_reason || "" : "";
+    byId("serving-title").hidden = Boolean(word);
+    byId("screen-code").hidden = Boolean(word);
+    byId("screen-state").hidden = !word;
+    byId("screen-state").textContent = word || "";
+    byId("screen-reason").hidden = !reason;
+    byId("screen-reason").textContent = reason;
+    const screen = byId("screen");
+    screen.dataset.state = counter.state;
+    if (word) {
+      clearTimeout(flashTimer);
+      screen.classList.remove("is-flashing");
+    }
   }
 
   function onState(state) {

@@ -157,11 +157,19 @@
       (counter.state === "paused" && counter.pause_reason ? ": " + counter.pause_reason : "");
     const ticket = currentTicket();
     const current = document.querySelector(".current");
-    current.dataset.state = ticket ? ticket.state : "none";
-    byId("current-code").textContent = ticket ? ticket.code : "—";
+    // With nobody at the desk, a paused or closed counter says so here too.
+    const isResting = !ticket && counter.state !== "open";
+    current.dataset.state = ticket ? ticket.state : isResting ? counter.state : "none";
+    byId("current-code").textContent = ticket
+      ? ticket.code
+      : isResting
+        ? texts.counter_states[counter.state]
+        : "—";
     byId("current-service").textContent = ticket
       ? localName(ticket.service_name, ticket.service_name_en)
-      : texts.no_ticket;
+      : isResting
+        ? counter.pause_reason || ""
+        : texts.no_ticket;
     byId("current-state").textContent = ticket ? texts.ticket_states[ticket.state] : "";
     byId("current-booking").hidden = !(ticket && ticket.channel === "booking");
     byId("current-calls").textContent = ticket
