@@ -95,6 +95,7 @@ def kiosk_script_texts() -> dict[str, Any]:
         "busy": _("Có nhiều người đang lấy số. Vui lòng thử lại sau ít phút."),
         "failed": _("Chưa lấy được số. Vui lòng thử lại hoặc hỏi cán bộ hướng dẫn."),
         "check_in": check_in_texts(),
+        "page": _("Trang %(page)s/%(pages)s", page="{page}", pages="{pages}"),
     }
 
 

@@ -9,6 +9,10 @@
  * /display namespace. After a minute without a touch the kiosk returns to
  * its home screen, in Vietnamese.
  *
+ * Every service is on screen without scrolling: the tiles are packed
+ * tighter until they fit, and when even the tightest packing cannot hold
+ * them all, they are shown a page at a time with large page buttons.
+ *
  * A citizen who booked ahead checks in instead: the booking code typed on
  * the screen's keys, or read by a scanner, which types like a keyboard and
  * ends with Enter; the ticket it gives is shown like any other.
@@ -60,6 +64,97 @@
     return document.getElementById(id);
   }
 
+  // -- every service on screen -------------------------------------------------
+
+  const home = byId("screen-home");
+  const servicesBox = byId("services");
+  const pager = byId("service-pager");
+  const tiles = [...servicesBox.querySelectorAll(".service")];
+  const groups = [...servicesBox.querySelectorAll(".service-group")];
+  /** Packings to try, loosest first (kiosk.css, [data-density]). */
+  const DENSITIES = [null, "1", "2", "3"];
+  let pages = [tiles];
+  let pageIndex = 0;
+
+  function fitsScreen() {
+    return document.documentElement.scrollHeight <= window.innerHeight;
+  }
+
+  /** Each group as wide as the services it shows, up to the grid's columns. */
+  function spanGroups() {
+    const columns = Number(getComputedStyle(servicesBox).getPropertyValue("--columns")) || 1;
+    for (const group of groups) {
+      const shown = group.querySelectorAll(".service:not([hidden])").length;
+      const span = Math.max(1, Math.min(shown, columns));
+      group.style.gridColumn = "span " + span;
+      group.style.setProperty("--group-columns", String(span));
+    }
+  }
+
+  function showTiles(shown) {
+    const wanted = new Set(shown);
+    for (const tile of tiles) tile.hidden = !wanted.has(tile);
+    for (const group of groups) group.hidden = !group.querySelector(".service:not([hidden])");
+    spanGroups();
+  }
+
+  function showPage(index) {
+    pageIndex = Math.max(0, Math.min(index, pages.length - 1));
+    showTiles(pages[pageIndex]);
+    byId("service-page").textContent = C.format(texts.page, {
+      page: pageIndex + 1,
+      pages: pages.length,
+    });
+    pager.querySelector('[data-action="page-previous"]').disabled = pageIndex === 0;
+    pager.querySelector('[data-action="page-next"]').disabled = pageIndex === pages.length - 1;
+  }
+
+  /** Pages of the services that each fit the screen with the pager under them. */
+  function cutPages() {
+    const cut = [];
+    let start = 0;
+    while (start < tiles.length) {
+      showTiles(tiles.slice(start));
+      // What stands below the tiles (the pager, margins) stays below them.
+      const below =
+        document.documentElement.scrollHeight -
+        window.scrollY -
+        servicesBox.getBoundingClientRect().bottom;
+      const limit = window.innerHeight - below;
+      let count = 0;
+      while (
+        start + count < tiles.length &&
+        tiles[start + count].getBoundingClientRect().bottom <= limit
+      ) {
+        count += 1;
+      }
+      count = Math.max(1, count);
+      cut.push(tiles.slice(start, start + count));
+      start += count;
+    }
+    return cut;
+  }
+
+  function layOutServices() {
+    if (home.hidden) return;
+    const firstShown = pages[pageIndex] ? pages[pageIndex][0] : tiles[0];
+    pager.hidden = true;
+    for (const density of DENSITIES) {
+      if (density === null) delete home.dataset.density;
+      else home.dataset.density = density;
+      showTiles(tiles);
+      if (fitsScreen()) {
+        pages = [tiles];
+        pageIndex = 0;
+        return;
+      }
+    }
+    pager.hidden = false;
+    pages = cutPages();
+    // The page that holds what the citizen was looking at.
+    showPage(Math.max(0, pages.findIndex((page) => page.includes(firstShown))));
+  }
+
   // -- services --------------------------------------------------------------
 
   function renderService(service) {
@@ -78,6 +173,8 @@
 
   function renderServices() {
     for (const service of services.values()) renderService(service);
+    // A longer status (a closed reason) may have made a tile taller.
+    if (!home.hidden && !fitsScreen()) layOutServices();
   }
 
   /** queue_state / queue_changed from /display: the body of GET /api/v1/queue. */
@@ -114,6 +211,7 @@
       screen.hidden = screen.dataset.screen !== name;
     }
     window.scrollTo(0, 0);
+    if (name === "home") layOutServices();
     const heading = document.querySelector(`[data-screen="${name}"] h2[tabindex="-1"]`);
     if (heading) heading.focus();
   }
@@ -139,12 +237,15 @@
     const message = byId("home-message");
     message.textContent = text;
     message.hidden = false;
+    layOutServices();
   }
 
   function clearMessage() {
     const message = byId("home-message");
+    if (message.hidden) return;
     message.hidden = true;
     message.textContent = "";
+    layOutServices();
   }
 
   function showConfirmation(ticket) {
@@ -412,6 +513,10 @@
     } else if (target.dataset.action === "check-in") {
       lastTrigger = target;
       openCheckIn();
+    } else if (target.dataset.action === "page-next") {
+      showPage(pageIndex + 1);
+    } else if (target.dataset.action === "page-previous") {
+      showPage(pageIndex - 1);
     } else if (target.dataset.action === "code-erase") {
       eraseCharacter();
     } else if (target.dataset.action === "check-in-submit") {
@@ -429,6 +534,7 @@
     setPriority("none");
     lastTrigger = null;
     goHome();
+    if (pages.length > 1) showPage(0);
     if (data.lang !== "vi" || Date.now() - loadedAt > RELOAD_AFTER_MS) {
       // Only leave this page for one the server is there to give: a kiosk
       // must never be left on a browser error page.
@@ -456,6 +562,15 @@
   noteTouch();
 
   // -- live queue ------------------------------------------------------------
+
+  layOutServices();
+  // The page's own font may arrive after the first layout; a kiosk may turn.
+  document.fonts.ready.then(layOutServices);
+  let resizeFrame = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(resizeFrame);
+    resizeFrame = requestAnimationFrame(layOutServices);
+  });
 
   C.connect(
     "/display",
