@@ -159,7 +159,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from web import i18n, security
+    from web import i18n, security, staff_menu
     from web.extensions import csrf, limiter, login_manager, socketio
     from web.sockets import WithoutWebSocketCompression
 
@@ -177,6 +177,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    staff_menu.init_app(app)
     security.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "counter.login"

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from manager.access import page, principal
 from manager.routes import duration_filter, number_filter, percent_filter
 from queueing.errors import Invalid, NotFound
-from queueing.models import ROLE_SUPERVISOR
 from web import office_comparison
 from web.context import database
 from web.i18n import page_language
@@ -32,12 +31,6 @@ from . import tables
 bp = Blueprint("comparison", __name__, url_prefix="/manager")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@bp.app_context_processor
-def comparison_context() -> dict[str, Any]:
-    """The staff menu links the comparison for whoever may open it."""
-    return {"role_supervisor": ROLE_SUPERVISOR}
 
 
 def shown(kind: str, value: Any) -> str:

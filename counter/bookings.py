@@ -17,7 +17,7 @@ from queueing.errors import QueueError
 from queueing.models import Office
 from web.context import database, now, write
 
-from .forms import CheckInForm, LogoutForm
+from .forms import CheckInForm
 from .routes import _counter_for, _logged_in_principal, _login_redirect, _shows_name, bp
 
 
@@ -85,5 +85,4 @@ def bookings(counter_id: int) -> str | BaseResponse:
             clerk_name=principal.name,
             rows=rows,
             form=form,
-            logout_form=LogoutForm(),
         )

@@ -189,7 +189,6 @@ def choose() -> str | BaseResponse:
                         form=form,
                         counter=counter,
                         holder=holder,
-                        logout_form=LogoutForm(),
                     )
                 actor = principal.actor
                 at = now()
@@ -207,7 +206,6 @@ def choose() -> str | BaseResponse:
         choices=choices,
         chosen=_session_counter_id(),
         error=error,
-        logout_form=LogoutForm(),
     )
 
 
@@ -346,7 +344,6 @@ def terminal() -> str | BaseResponse:
             clerk_name=principal.name,
             show_name=_shows_name(counter),
             config=config,
-            logout_form=LogoutForm(),
         )
 
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
 
 from queueing import board as live_board
 from queueing import reports
@@ -28,7 +27,6 @@ from queueing.models import (
     CHANNELS,
     PRIORITY_CATEGORIES,
     PRIORITY_NONE,
-    ROLE_ADMIN,
     Counter,
     Office,
     Service,
@@ -82,11 +80,7 @@ def number_filter(value: float | int | None, places: int = 0) -> str:
 
 @bp.app_context_processor
 def area_context() -> dict[str, Any]:
-    try:
-        logout = url_for("counter.logout")
-    except BuildError:
-        logout = None
-    return {"logout_url": logout, "role_admin": ROLE_ADMIN, "lang_url": language_url}
+    return {"lang_url": language_url}
 
 
 # -- the live board -------------------------------------------------------------------
