@@ -6,6 +6,7 @@ The README's settings table lists the same names; keep the two together.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 #: The secret used when none is configured. Accepted only in demo, debug or
@@ -94,3 +95,27 @@ def from_environment(*, demo_default: bool) -> dict[str, Any]:
         "DEBUG": _flag("LUOT_DEBUG", False),
         "JSON_SORT_KEYS": False,
     }
+
+
+#: Code of the warning that no public address is set.
+PUBLIC_URL_UNSET = "public_url_unset"
+
+
+def warnings(settings: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What an operator should set although the app runs without it: logged
+    at start-up and shown in ``/healthz``. The demo needs none of it."""
+    found = []
+    if not settings.get("LUOT_DEMO") and not settings.get("LUOT_PUBLIC_URL"):
+        found.append(
+            {
+                "code": PUBLIC_URL_UNSET,
+                "setting": "LUOT_PUBLIC_URL",
+                "message": (
+                    "LUOT_PUBLIC_URL is not set: the QR codes on tickets point at the address "
+                    "each request came in on (127.0.0.1 behind a proxy, or a host the "
+                    "citizens' phones cannot reach); set it to the public address, "
+                    "e.g. https://luot.example.gov.vn"
+                ),
+            }
+        )
+    return found

@@ -114,6 +114,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "LUOT_SECRET_KEY is not set: set it to a long random string "
             "(python -c 'import secrets; print(secrets.token_hex(32))')"
         )
+    for warning in config.warnings(app.config):
+        log.warning(warning["message"])
     # Behind HTTPS (the public address says so) cookies never travel in clear.
     is_https = app.config["LUOT_PUBLIC_URL"].startswith("https://")
     app.config.update(

@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select, text
 
+import config
 import printing
 from printing.printers import NetworkPrinterAddress
 from queueing.errors import QueueError
@@ -124,7 +125,8 @@ def _may_see_details() -> bool:
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """200 while the database answers (503 otherwise); ``degraded`` when the
-    message queue or a printer does not."""
+    message queue or a printer does not. The details list the settings an
+    operator should still set (``warnings``), which leave the status alone."""
     db = check_database()
     queue = check_message_queue()
     printers = check_printers() if db["ok"] else []
@@ -136,5 +138,10 @@ def healthz() -> ResponseReturnValue:
         status = "ok"
     body: dict[str, Any] = {"status": status}
     if _may_see_details():
-        body.update(database=db, message_queue=queue, printers=printers)
+        body.update(
+            database=db,
+            message_queue=queue,
+            printers=printers,
+            warnings=config.warnings(current_app.config),
+        )
     return jsonify(body), 503 if status == "down" else 200
