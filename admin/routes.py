@@ -874,6 +874,43 @@ def kiosk_edit(kiosk_id: int) -> str | BaseResponse:
     return _kiosk_page(kiosk_id)
 
 
+#: Paper widths the kiosk form offers, by printed dots: 203 dpi over the
+#: printable width of 80 mm and 58 mm rolls.
+PAPER_NAMES = {printing.PAPER_80_MM_DOTS: "80 mm", printing.PAPER_58_MM_DOTS: "58 mm"}
+
+
+@bp.get("/kiosks/<int:kiosk_id>/ticket-preview")
+@page("admin")
+def kiosk_ticket_preview(kiosk_id: int) -> str:
+    """The kiosk's slip as it prints: the preview image shown one printed dot
+    to one CSS pixel, beside the printer it goes to; ``?paper_lang=en`` draws
+    the English slip."""
+    paper_language = request.args.get("paper_lang", "vi")
+    if paper_language not in ("vi", "en"):
+        paper_language = "vi"
+    with database().read() as session:
+        office = chosen_office(session, principal())
+        kiosk = session.get(Kiosk, kiosk_id)
+        if kiosk is None or kiosk.office_id != office.id:
+            raise NotFound("no such kiosk in this office", "kiosk_not_found")
+        return _render(
+            "admin/kiosk_preview.html",
+            session,
+            office,
+            kiosk=kiosk,
+            printer_url=kiosk.printer_url or current_app.config["LUOT_PRINTER"],
+            is_default_printer=not kiosk.printer_url,
+            paper_name=PAPER_NAMES.get(kiosk.paper_width_dots, ""),
+            paper_language=paper_language,
+            image_url=url_for(
+                "kiosk.ticket_preview",
+                width=kiosk.paper_width_dots,
+                lang=paper_language,
+                office=office.code,
+            ),
+        )
+
+
 def sample_ticket(office: Office, language: str) -> dict[str, Any]:
     """A ticket to print as a test: realistic, and saying it is a test."""
     at = now()
