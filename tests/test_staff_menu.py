@@ -199,3 +199,18 @@ def test_public_pages_have_no_menu(client, login):
     for path in ("/kiosk", "/display", "/counter/1/screen", "/login?next=/x"):
         response = client.get(path)
         assert menu_of(response.get_data(as_text=True)).menus == 0, path
+
+
+def test_the_menu_speaks_the_pages_language(client, login):
+    login("admin")
+    html = client.get("/manager/?lang=en").get_data(as_text=True)
+    labels = re.findall(r'class="staff-menu-link"[^>]*>([^<]+)</a>', html)
+    assert labels == [
+        "Counter terminal",
+        "Live board",
+        "Reports",
+        "Compare offices",
+        "Administration",
+    ]
+    assert re.search(r'id="nav-logout">Log out</button>', html)
+    assert 'aria-label="Work pages"' in html
