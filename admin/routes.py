@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, request
+from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -893,7 +893,7 @@ def kiosk_ticket_preview(kiosk_id: int) -> str:
         kiosk = session.get(Kiosk, kiosk_id)
         if kiosk is None or kiosk.office_id != office.id:
             raise NotFound("no such kiosk in this office", "kiosk_not_found")
-        return _render(
+        return render(
             "admin/kiosk_preview.html",
             session,
             office,
