@@ -30,6 +30,7 @@ from queueing.queries import (
     service_payload,
     ticket_payload,
 )
+from queueing.rules import service_day
 from web import office_comparison, payloads, printing_jobs
 from web.access import (
     CHOSEN_COUNTER_KEY,
@@ -368,19 +369,9 @@ def get_queue() -> Response:
 
 
 def report_range(office: Office) -> tuple[date, date]:
-    from queueing.rules import service_day
-
+    """``from`` and ``to`` of a report request: the office's today by default."""
     today = service_day(now(), office.timezone)
-    values = []
-    for name in ("from", "to"):
-        raw = request.args.get(name)
-        if raw is None or raw == "":
-            values.append(today)
-            continue
-        values.append(reports.report_day(name, raw))
-    date_from, date_to = values
-    reports.check_report_range(date_from, date_to)
-    return date_from, date_to
+    return reports.report_range(request.args.get("from"), request.args.get("to"), today)
 
 
 @bp.get("/reports/summary")

@@ -12,7 +12,7 @@ one with ``?office=CODE``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -156,13 +156,6 @@ def _board_texts() -> dict[str, str]:
 # -- reports -------------------------------------------------------------------------------
 
 
-def _date_arg(name: str, default: date) -> date:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
-    return reports.report_day(name, raw)
-
-
 def _ints(name: str) -> tuple[int, ...]:
     values = []
     for raw in request.args.getlist(name):
@@ -181,9 +174,9 @@ def _texts(name: str) -> tuple[str, ...]:
 def report_query(office: Office) -> tuple[date, date, reports.ReportFilter]:
     """The range and filters of a report request; defaults to the last week."""
     today = service_day(now(), office.timezone)
-    date_to = _date_arg("to", today)
-    date_from = _date_arg("from", date_to - timedelta(days=DEFAULT_REPORT_DAYS - 1))
-    reports.check_report_range(date_from, date_to)
+    date_from, date_to = reports.report_range(
+        request.args.get("from"), request.args.get("to"), today, DEFAULT_REPORT_DAYS
+    )
     filters = reports.ReportFilter(
         services=_texts("service"),
         counters=_ints("counter"),

@@ -8,7 +8,7 @@ over the same days and refuse the same input the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -76,15 +76,7 @@ def comparison_range(
     """``from`` and ``to`` as days, both included: ``to`` defaults to today,
     ``from`` to 29 days before ``to``. 400 for no date, 422 for a range
     reports refuse."""
-    raw_from = (raw_from or "").strip()
-    raw_to = (raw_to or "").strip()
-    date_to = reports.report_day("to", raw_to) if raw_to else today_of(offices)
-    if raw_from:
-        date_from = reports.report_day("from", raw_from)
-    else:
-        date_from = date_to - timedelta(days=DEFAULT_DAYS - 1)
-    reports.check_report_range(date_from, date_to)
-    return date_from, date_to
+    return reports.report_range(raw_from, raw_to, today_of(offices), DEFAULT_DAYS)
 
 
 def compare(

@@ -41,6 +41,7 @@ from .filters import (
     ReportFilter,
     check_report_range,
     report_day,
+    report_range,
 )
 from .reading import load_facts
 from .tables import (
@@ -93,6 +94,7 @@ __all__ = [
     "local_day_bounds",
     "previous_period",
     "report_day",
+    "report_range",
     "safe_cell",
     "satisfaction",
     "service_timing",

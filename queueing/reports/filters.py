@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -76,6 +76,20 @@ def report_day(name: str, raw: str) -> date:
             f"{name} must be from {FIRST_REPORT_DAY} to {LAST_REPORT_DAY}", "invalid_date"
         )
     return day
+
+
+def report_range(
+    raw_from: str | None, raw_to: str | None, today: date, days: int = 1
+) -> tuple[date, date]:
+    """A report's ``from`` and ``to`` as days, both included: ``to`` defaults
+    to ``today``, ``from`` to ``days`` days ending with ``to``. 400 for no
+    date, 422 for a range reports refuse."""
+    raw_from = (raw_from or "").strip()
+    raw_to = (raw_to or "").strip()
+    date_to = report_day("to", raw_to) if raw_to else today
+    date_from = report_day("from", raw_from) if raw_from else date_to - timedelta(days=days - 1)
+    check_report_range(date_from, date_to)
+    return date_from, date_to
 
 
 def check_report_range(date_from: date, date_to: date) -> None:
