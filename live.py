@@ -161,16 +161,13 @@ class Publisher:
         codes: dict[int, str],
         status_url: Callable[[str], str],
     ) -> None:
-        ticket = session.get(Ticket, event.ticket_id)
-        counter = session.get(Counter, event.counter_id)
-        if ticket is None or counter is None:
+        """``ticket_called`` reaches the displays of the whole office and those
+        limited to the counter."""
+        found = _public_call(session, view, event, codes, status_url)
+        if found is None:
             return
-        # Displays are public: nobody's token, link or priority category.
-        payload = {
-            "ticket": public_ticket(ticket_payload(view, ticket, status_url, counter)),
-            "counter": public_state(counter_payload(view, counter, status_url, codes)),
-            "call_count": event.data.get("call_count", ticket.call_count),
-        }
+        ticket, counter, payload = found
+        payload["call_count"] = event.data.get("call_count", ticket.call_count)
         office_id = view.office.id
         for room in (display_calls_room(office_id), display_counter_room(office_id, counter.id)):
             self.socketio.emit("ticket_called", payload, namespace="/display", to=room)
@@ -199,14 +196,10 @@ class Publisher:
     ) -> None:
         """``ticket_finished`` reaches the counter's own screens (its rating
         tablet connects to /display limited to that counter)."""
-        ticket = session.get(Ticket, event.ticket_id)
-        counter = session.get(Counter, event.counter_id)
-        if ticket is None or counter is None:
+        found = _public_call(session, view, event, codes, status_url)
+        if found is None:
             return
-        payload = {
-            "ticket": public_ticket(ticket_payload(view, ticket, status_url, counter)),
-            "counter": public_state(counter_payload(view, counter, status_url, codes)),
-        }
+        _ticket, counter, payload = found
         self.socketio.emit(
             "ticket_finished",
             payload,
@@ -312,6 +305,26 @@ class Publisher:
                 self.socketio.emit(
                     "line_changed", payload, namespace="/ticket", to=line_room(service_id)
                 )
+
+
+def _public_call(
+    session: Session,
+    view: QueueView,
+    event: Event,
+    codes: dict[int, str],
+    status_url: Callable[[str], str],
+) -> tuple[Ticket, Counter, dict[str, Any]] | None:
+    """The event's ticket and counter as the displays see them; None when
+    either is gone. Displays are public: nobody's token, link or priority."""
+    ticket = session.get(Ticket, event.ticket_id)
+    counter = session.get(Counter, event.counter_id)
+    if ticket is None or counter is None:
+        return None
+    payload = {
+        "ticket": public_ticket(ticket_payload(view, ticket, status_url, counter)),
+        "counter": public_state(counter_payload(view, counter, status_url, codes)),
+    }
+    return ticket, counter, payload
 
 
 def _status_url(base_url: str) -> Callable[[str], str]:
