@@ -20,7 +20,7 @@ ROLES = {
     "admin": ("demo-admin", "/admin/", ["counter", "board", "reports", "offices", "admin"]),
 }
 #: Touch targets, in CSS pixels.
-SMALLEST_TARGET = 44
+SMALLEST_TARGET = 48
 SHOTS = os.environ.get("LUOT_SCREENSHOTS")
 
 
