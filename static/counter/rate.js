@@ -9,7 +9,7 @@
 (function () {
   "use strict";
 
-  const config = JSON.parse(document.getElementById("rate-config").textContent);
+  const config = Luot.readData("rate-config");
   const byId = (id) => document.getElementById(id);
   const tablet = byId("tablet");
   const form = byId("reasons-form");
@@ -84,7 +84,7 @@
         return response.json();
       })
       .then((fresh) =>
-        fetch(config.ratingUrl.replace("{id}", String(ticket.id)), {
+        fetch(Luot.format(config.ratingUrl, { id: ticket.id }), {
           method: "POST",
           headers: {
             "Content-Type": "application/json",
@@ -138,10 +138,10 @@
     });
   }
 
-  const socket = LuotLive.connect(
+  const socket = Luot.connect(
     "/display",
     { office: config.office, counters: [config.counter] },
-    byId("offline")
+    { offline: byId("offline") }
   );
   socket.on("ticket_finished", onFinished);
   window.luotTablet = { socket: socket };

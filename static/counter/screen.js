@@ -5,7 +5,7 @@
 (function () {
   "use strict";
 
-  const config = JSON.parse(document.getElementById("screen-config").textContent);
+  const config = Luot.readData("screen-config");
   const texts = config.texts;
   const byId = (id) => document.getElementById(id);
   const ACTIVE_STATES = new Set(["called", "serving"]);
@@ -50,10 +50,10 @@
     flashTimer = setTimeout(() => screen.classList.remove("is-flashing"), config.flashSeconds * 1000);
   }
 
-  const socket = LuotLive.connect(
+  const socket = Luot.connect(
     "/display",
     { office: config.office, counters: [config.counter] },
-    byId("offline")
+    { offline: byId("offline") }
   );
   socket.on("queue_state", onState);
   socket.on("queue_changed", onState);

@@ -12,7 +12,7 @@
 (function () {
   "use strict";
 
-  const config = JSON.parse(document.getElementById("terminal-config").textContent);
+  const config = Luot.readData("terminal-config");
   const texts = config.texts;
   const counterId = config.counter.id;
   const clock = new OfficeClock(config.serverNow);
@@ -43,18 +43,7 @@
   /** True while an action waits for its ack: no second action meanwhile. */
   let isBusy = false;
 
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, (match, name) =>
-      name in values ? String(values[name]) : match
-    );
-  }
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  const element = Luot.element;
 
   function say(text, isError) {
     const message = byId("message");
@@ -68,7 +57,7 @@
   }
 
   function errorText(error) {
-    return texts.errors[error.code] || fill(texts.failed, { message: error.message });
+    return texts.errors[error.code] || Luot.format(texts.failed, { message: error.message });
   }
 
   function currentTicket() {
@@ -117,7 +106,7 @@
     const ticket = currentTicket();
     if (!socket.connected) return texts.offline;
     if (action === "no_show" && ticket && ticket.state === "called") {
-      return fill(texts.no_show_needs_recall, { count: config.recallLimit });
+      return Luot.format(texts.no_show_needs_recall, { count: config.recallLimit });
     }
     if (action === "return_last") return texts.no_returnable;
     return texts.not_now;
@@ -173,7 +162,7 @@
     byId("current-state").textContent = ticket ? texts.ticket_states[ticket.state] : "";
     byId("current-booking").hidden = !(ticket && ticket.channel === "booking");
     byId("current-calls").textContent = ticket
-      ? fill(texts.call_count, { count: ticket.call_count }) +
+      ? Luot.format(texts.call_count, { count: ticket.call_count }) +
         (ticket.priority !== "none" ? " · " + texts.priority : "")
       : "";
     updateTimer();
@@ -234,7 +223,7 @@
         row.append(codeCell(ticket));
         row.append(element("td", "", localName(ticket.service_name, ticket.service_name_en)));
         const minutes = Math.floor(ticket.waited_s / 60);
-        row.append(element("td", "line-wait", fill(texts.minutes, { minutes: minutes })));
+        row.append(element("td", "line-wait", Luot.format(texts.minutes, { minutes: minutes })));
         const action = element("td", "line-action");
         action.append(ticketButton("call", ticket));
         row.append(action);
@@ -331,9 +320,9 @@
       return texts[{ open: "opened", pause: "paused", close: "closed" }[action]];
     }
     if (action === "call_next") {
-      return ack.ticket ? fill(texts.called, { code: ack.ticket.code }) : texts.nobody_waiting;
+      return ack.ticket ? Luot.format(texts.called, { code: ack.ticket.code }) : texts.nobody_waiting;
     }
-    return fill(texts[DONE_TEXTS[action]], { code: ack.ticket ? ack.ticket.code : "" });
+    return Luot.format(texts[DONE_TEXTS[action]], { code: ack.ticket ? ack.ticket.code : "" });
   }
 
   function act(action, extra) {
@@ -503,7 +492,7 @@
 
   // -- start ----------------------------------------------------------------------------
 
-  const socket = LuotLive.connect("/counter", { office: config.office }, byId("offline"));
+  const socket = Luot.connect("/counter", { office: config.office }, { offline: byId("offline") });
   socket.on("connect_error", (error) => {
     if (/unauthorized/.test(error.message)) window.location.assign(config.urls.login);
   });

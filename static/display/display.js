@@ -12,7 +12,7 @@
 (function () {
   "use strict";
 
-  const config = JSON.parse(document.getElementById("display-config").textContent);
+  const config = Luot.readData("display-config");
   const texts = config.texts;
   const clock = new OfficeClock(config.serverNow);
   const shownCounters = new Set(config.counters);
@@ -23,13 +23,7 @@
   let flashTimer = null;
 
   const isShown = (counterId) => shownCounters.size === 0 || shownCounters.has(counterId);
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  const element = Luot.element;
 
   function counterLabel(number) {
     return texts.counter + " " + number;
@@ -371,7 +365,7 @@
   document.fonts.ready.then(fitNames);
   const auth = { office: config.office };
   if (shownCounters.size > 0) auth.counters = config.counters;
-  const socket = LuotLive.connect("/display", auth, byId("offline"));
+  const socket = Luot.connect("/display", auth, { offline: byId("offline") });
   socket.on("queue_state", render);
   socket.on("queue_changed", render);
   socket.on("ticket_called", onCall);
