@@ -5,22 +5,12 @@
  * JSON data block), with {name} where a value goes; nothing on screen is
  * written in this file.
  *
- * Plain ES2017, no dependencies, no build step.
+ * Plain ES2017, no build step; needs common/luot.js loaded first.
  */
 (function (global) {
   "use strict";
 
-  /** The page's data block: <script type="application/json" id="...">. */
-  function readData(id) {
-    return JSON.parse(document.getElementById(id).textContent);
-  }
-
-  /** "Số người đang chờ trước bạn: {count}" with {count: 3} gives "…: 3". */
-  function format(template, values) {
-    return template.replace(/\{(\w+)\}/g, (whole, name) =>
-      Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole
-    );
-  }
+  const format = global.Luot.format;
 
   /**
    * The estimated wait in whole minutes, rounded up as on the printed
@@ -71,53 +61,11 @@
     );
   }
 
-  /**
-   * A Socket.IO connection that keeps trying. The client reconnects by
-   * itself after a lost connection, but not after the server refused the
-   * namespace (e.g. while it restarts), so that case is retried here.
-   * onLost/onBack show and hide a "reconnecting" notice. The page's
-   * <html data-connection="live|lost"> says where it stands, for styles
-   * and for tests.
-   */
-  function connect(namespace, auth, handlers) {
-    const socket = global.io(namespace, { auth: auth });
-    let lostTimer = null;
-    const retryMs = 5000;
-    // A blip shorter than this is not worth a notice.
-    const noticeAfterMs = 3000;
-
-    function lost() {
-      document.documentElement.dataset.connection = "lost";
-      if (lostTimer === null && handlers.onLost) {
-        lostTimer = setTimeout(handlers.onLost, noticeAfterMs);
-      }
-    }
-
-    socket.on("connect", () => {
-      document.documentElement.dataset.connection = "live";
-      clearTimeout(lostTimer);
-      lostTimer = null;
-      if (handlers.onBack) handlers.onBack();
-    });
-    socket.on("disconnect", lost);
-    socket.on("connect_error", () => {
-      lost();
-      if (!socket.active) setTimeout(() => socket.connect(), retryMs);
-    });
-    for (const [name, handler] of Object.entries(handlers.events || {})) {
-      socket.on(name, handler);
-    }
-    return socket;
-  }
-
   global.LuotCitizen = {
-    readData,
-    format,
     waitText,
     aheadText,
     serviceName,
     priorityText,
     newIdempotencyKey,
-    connect,
   };
 })(window);

@@ -21,7 +21,7 @@
   "use strict";
 
   const C = window.LuotCitizen;
-  const data = C.readData("kiosk-data");
+  const data = Luot.readData("kiosk-data");
   const texts = data.texts;
 
   // Retries of one tap (same Idempotency-Key) after a network fault or a 5xx.
@@ -101,7 +101,7 @@
   function showPage(index) {
     pageIndex = Math.max(0, Math.min(index, pages.length - 1));
     showTiles(pages[pageIndex]);
-    byId("service-page").textContent = C.format(texts.page, {
+    byId("service-page").textContent = Luot.format(texts.page, {
       page: pageIndex + 1,
       pages: pages.length,
     });
@@ -351,7 +351,7 @@
     const errorCode = payload && payload.error ? payload.error.code : "";
     if (response.status === 409 && texts.closed[errorCode]) {
       markClosed(service, errorCode);
-      showMessage(C.format(texts.closed_service, { service: service.name, reason: texts.closed[errorCode] }));
+      showMessage(Luot.format(texts.closed_service, { service: service.name, reason: texts.closed[errorCode] }));
     } else if (response.status === 429) {
       showMessage(texts.busy);
     } else {
@@ -419,7 +419,7 @@
   /** "too early: check in from 08:45": the time to come back, from the API's message. */
   function tooEarlyText(error) {
     const found = /(\d{1,2}:\d{2})/.exec((error && error.message) || "");
-    return found ? C.format(checkInTexts.too_early, { time: found[1] }) : checkInTexts.too_early_no_time;
+    return found ? Luot.format(checkInTexts.too_early, { time: found[1] }) : checkInTexts.too_early_no_time;
   }
 
   function refusalText(status, error) {
@@ -572,17 +572,14 @@
     resizeFrame = requestAnimationFrame(layOutServices);
   });
 
-  C.connect(
+  Luot.connect(
     "/display",
     { office: data.office },
     {
       events: { queue_state: applyQueue, queue_changed: applyQueue },
-      onLost: () => {
-        byId("connection-lost").hidden = false;
-      },
-      onBack: () => {
-        byId("connection-lost").hidden = true;
-      },
+      offline: byId("connection-lost"),
+      // A blip shorter than this is not worth a notice.
+      noticeAfterMs: 3000,
     }
   );
 })();

@@ -13,7 +13,7 @@
   "use strict";
 
   const C = window.LuotCitizen;
-  const data = C.readData("ticket-data");
+  const data = Luot.readData("ticket-data");
   const texts = data.texts;
   const STATES = ["waiting", "called", "serving", "parked", "done", "no_show", "cancelled", "transferred"];
   // Ringing and vibrating make sense only while a call may still come.
@@ -50,10 +50,10 @@
     renderWaiting();
     const counter = ticket.counter_number === null ? "" : String(ticket.counter_number);
     byId("called-counter").textContent = counter;
-    byId("called-message").textContent = C.format(texts.called, { code: ticket.code, counter: counter });
-    byId("serving-message").textContent = C.format(texts.serving, { counter: counter });
+    byId("called-message").textContent = Luot.format(texts.called, { code: ticket.code, counter: counter });
+    byId("serving-message").textContent = Luot.format(texts.serving, { counter: counter });
     document.title =
-      ticket.state === "called" ? C.format(texts.called_title, { code: ticket.code, counter: counter }) : baseTitle;
+      ticket.state === "called" ? Luot.format(texts.called_title, { code: ticket.code, counter: counter }) : baseTitle;
 
     byId("rating-form").hidden = isRated;
     byId("rating-thanks").hidden = !isRated;
@@ -223,20 +223,15 @@
 
   // The server sends the ticket on every connect; after a reconnect it is
   // fetched as well, in case the page missed changes while it was away.
-  let hasConnected = false;
-  C.connect(
+  Luot.connect(
     "/ticket",
     { ticket: ticket.id, token: data.token },
     {
       events: { ticket_updated: liveUpdate, line_changed: applyLine },
-      onLost: () => {
-        byId("connection-lost").hidden = false;
-      },
-      onBack: () => {
-        byId("connection-lost").hidden = true;
-        if (hasConnected) refetch();
-        hasConnected = true;
-      },
+      offline: byId("connection-lost"),
+      // A blip shorter than this is not worth a notice.
+      noticeAfterMs: 3000,
+      onResync: refetch,
     }
   );
 })();
