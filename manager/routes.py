@@ -111,7 +111,8 @@ def board_json() -> Response:
 
 
 def _board_texts() -> dict[str, str]:
-    """Words the board's script writes, in the page's language."""
+    """Words the board's script writes, in the page's language, with {name}
+    where the script puts a value (static/common/luot.js, Luot.format)."""
     return {
         "open": _("Đang mở"),
         "paused": _("Tạm dừng"),
@@ -120,17 +121,31 @@ def _board_texts() -> dict[str, str]:
         "serving": _("Đang phục vụ"),
         "nobody": _("Không có"),
         "wait_over_target": _(
-            "%(count)s số của %(service)s chờ quá %(target)s phút (lâu nhất %(code)s: %(waited)s)"
+            "%(count)s số của %(service)s chờ quá %(target)s phút (lâu nhất %(code)s: %(waited)s)",
+            count="{count}",
+            service="{service}",
+            target="{target}",
+            code="{code}",
+            waited="{waited}",
         ),
         "counter_paused_too_long": _(
-            "Quầy %(number)s tạm dừng đã %(paused)s (giới hạn %(limit)s phút)%(reason)s"
+            "Quầy %(number)s tạm dừng đã %(paused)s (giới hạn %(limit)s phút)%(reason)s",
+            number="{number}",
+            paused="{paused}",
+            limit="{limit}",
+            reason="{reason}",
         ),
         "no_staffed_counter": _(
-            "%(count)s số của %(service)s đang chờ nhưng không có quầy nào mở phục vụ"
+            "%(count)s số của %(service)s đang chờ nhưng không có quầy nào mở phục vụ",
+            count="{count}",
+            service="{service}",
         ),
         "counter_unattended": _(
             "Quầy %(number)s đang mở nhưng máy trạm không phản hồi đã %(silent)s "
-            "(quầy tự tạm dừng sau %(grace)s phút)"
+            "(quầy tự tạm dừng sau %(grace)s phút)",
+            number="{number}",
+            silent="{silent}",
+            grace="{grace}",
         ),
         "no_counter": _("Không có quầy mở"),
         # A ticket checked in from a booking (short: it is a mark).
@@ -138,8 +153,8 @@ def _board_texts() -> dict[str, str]:
         "keypad": _("bàn phím/API"),
         "terminal_silent": _("máy trạm không phản hồi"),
         "no_alerts": _("Không có cảnh báo."),
-        "minutes": _("%(n)s phút"),
-        "updated": _("Cập nhật lúc %(time)s"),
+        "minutes": _("%(n)s phút", n="{n}"),
+        "updated": _("Cập nhật lúc %(time)s", time="{time}"),
         "offline": _("Mất kết nối – đang thử kết nối lại…"),
         # A waiting-room display's loudspeaker, as the display reports it.
         "display_sound_ok": _("Loa: hoạt động"),

@@ -1,10 +1,11 @@
 /* The live board: re-reads board.json at every queue_changed and
-   display_sound_changed of the /manager namespace and every few seconds (so that waits grow), and sounds a chime
-   when a new alert appears. Everything is written with textContent: names
-   come from users. */
+   display_sound_changed of the /manager namespace, on every reconnect (it
+   may have missed changes meanwhile) and every few seconds (so that waits
+   grow), and sounds a chime when a new alert appears. Everything is written
+   with textContent: names come from users. */
 "use strict";
 (() => {
-  const config = JSON.parse(document.getElementById("board-config").textContent);
+  const config = Luot.readData("board-config");
   const texts = config.texts;
   const sound = document.getElementById("alert-sound");
   const soundToggle = document.getElementById("sound-toggle");
@@ -14,9 +15,6 @@
   let pending = null;
   let inFlight = false;
   let again = false;
-
-  const fill = (template, values) =>
-    template.replace(/%\((\w+)\)s/g, (_, name) => (values[name] === undefined ? "" : String(values[name])));
 
   const duration = (seconds) => {
     if (seconds === null || seconds === undefined) return "–";
@@ -40,13 +38,7 @@
     return String(value);
   };
 
-  const cell = (row, text, className) => {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (className) td.className = className;
-    row.appendChild(td);
-    return td;
-  };
+  const cell = (row, text, className) => row.appendChild(Luot.element("td", className, text));
 
   const renderServices = (services) => {
     const body = document.querySelector("#board-services tbody");
@@ -66,7 +58,7 @@
       // No estimate: no open counter serves the service.
       cell(tr, service.open_counters ? duration(service.estimated_wait_s) : texts.no_counter, "num estimate");
       // A target reads as minutes: "15:00" would look like a time of day.
-      cell(tr, fill(texts.minutes, { n: Math.round(service.target_wait_s / 60) }), "num");
+      cell(tr, Luot.format(texts.minutes, { n: Math.round(service.target_wait_s / 60) }), "num");
       cell(tr, String(service.served_today), "num served");
       cell(tr, String(service.no_show_today), "num");
       cell(tr, duration(service.wait_mean_today_s), "num");
@@ -135,17 +127,17 @@
   const alertText = (alert) => {
     const serviceName = config.language === "en" && alert.service_name_en ? alert.service_name_en : alert.service_name;
     if (alert.kind === "no_staffed_counter") {
-      return fill(texts.no_staffed_counter, { count: alert.count, service: serviceName });
+      return Luot.format(texts.no_staffed_counter, { count: alert.count, service: serviceName });
     }
     if (alert.kind === "counter_unattended") {
-      return fill(texts.counter_unattended, {
+      return Luot.format(texts.counter_unattended, {
         number: alert.number,
         silent: duration(alert.silent_s),
         grace: Math.round(alert.grace_s / 60),
       });
     }
     if (alert.kind === "wait_over_target") {
-      return fill(texts.wait_over_target, {
+      return Luot.format(texts.wait_over_target, {
         count: alert.count,
         service: serviceName,
         target: Math.round(alert.target_s / 60),
@@ -153,7 +145,7 @@
         waited: duration(alert.waited_s),
       });
     }
-    return fill(texts.counter_paused_too_long, {
+    return Luot.format(texts.counter_paused_too_long, {
       number: alert.number,
       paused: duration(alert.paused_s),
       limit: Math.round(alert.limit_s / 60),
@@ -201,7 +193,7 @@
     renderCounters(board.counters);
     renderDisplays(board.displays);
     const time = board.generated_at ? board.generated_at.slice(11, 19) : "";
-    document.getElementById("board-updated").textContent = fill(texts.updated, { time });
+    document.getElementById("board-updated").textContent = Luot.format(texts.updated, { time });
   };
 
   const refresh = async () => {
@@ -256,18 +248,19 @@
   showSound();
 
   const connection = document.getElementById("board-connection");
-  if (window.io) {
-    const socket = window.io("/manager", { auth: { office: config.office } });
-    socket.on("connect", () => {
-      connection.textContent = "";
-      soon();
-    });
-    socket.on("disconnect", () => {
-      connection.textContent = texts.offline;
-    });
-    socket.on("queue_changed", soon);
-    socket.on("display_sound_changed", soon);
-  }
+  connection.textContent = texts.offline;
+  connection.hidden = true;
+  const socket = Luot.connect(
+    "/manager",
+    { office: config.office },
+    {
+      events: { queue_changed: soon, display_sound_changed: soon },
+      offline: connection,
+      onResync: soon,
+    },
+  );
+  // For a person (or a test) looking into a running board.
+  window.luotBoard = { socket: socket };
   refresh();
   window.setInterval(refresh, config.refresh_seconds * 1000);
 })();
