@@ -9,7 +9,7 @@
    the server's own machine); choosing a file works everywhere. */
 "use strict";
 (() => {
-  const config = JSON.parse(document.getElementById("voice-config").textContent);
+  const config = Luot.readData("voice-config");
   const texts = config.texts;
   const RATE = 22050;
   const format = (text, values) =>
