@@ -96,18 +96,18 @@ def voice_page() -> str:
                 "record": _("Ghi âm"),
                 "stop": _("Dừng"),
                 "saving": _("Đang lưu…"),
-                "saved": _("Đã lưu bản nháp (%(seconds)s giây)."),
-                "failed": _("Không lưu được: %(reason)s"),
+                "saved": _("Đã lưu bản nháp (%(seconds)s giây).", seconds="{seconds}"),
+                "failed": _("Không lưu được: %(reason)s", reason="{reason}"),
                 "noMicrophone": _(
                     "Trình duyệt này không cho ghi âm ở đây (cần HTTPS hoặc mở trên chính máy "
                     "chủ). Vẫn có thể chọn tệp ghi sẵn."
                 ),
-                "microphoneRefused": _("Không mở được micrô: %(reason)s"),
+                "microphoneRefused": _("Không mở được micrô: %(reason)s", reason="{reason}"),
                 "draft": _("Bản nháp"),
                 "tooLong": _(
                     "bản ghi quá dài (tối đa %(seconds)s giây)", seconds=int(MAX_TAKE_SECONDS)
                 ),
-                "callFailed": _("Không dựng được lượt gọi: %(reason)s"),
+                "callFailed": _("Không dựng được lượt gọi: %(reason)s", reason="{reason}"),
             },
         }
         return render_template(

@@ -12,8 +12,7 @@
   const config = Luot.readData("voice-config");
   const texts = config.texts;
   const RATE = 22050;
-  const format = (text, values) =>
-    text.replace(/%\((\w+)\)s/g, (_match, key) => String(values[key]));
+  const format = Luot.format;
   const canRecord = Boolean(
     window.isSecureContext && navigator.mediaDevices && window.MediaRecorder,
   );

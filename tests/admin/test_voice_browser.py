@@ -5,6 +5,7 @@ the tone alone, at the target peak, and must play in Chromium."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -94,7 +95,8 @@ def test_a_take_recorded_from_the_microphone_is_stored_trimmed_and_normalised(
         " return row.dataset.stage === 'draft' && !row.dataset.saving; }",
         arg=PHRASE,
     )
-    assert "Đã lưu bản nháp" in row.locator(".voice-message").inner_text()
+    saved = row.locator(".voice-message").inner_text()
+    assert re.fullmatch(r"Đã lưu bản nháp \(\d+\.\d\d giây\)\.", saved), saved
     shoot(page, "voice-recorded")
 
     take = stored(live_server, PHRASE, is_published=False)
