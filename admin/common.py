@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from manager.access import chosen_office, offices_for, principal
 from queueing.errors import QueueError
 from queueing.models import Office
+from web.access import chosen_office, principal, visible_offices
 from web.context import database, write
 
 from .forms import SUPERVISOR_TOKEN
@@ -68,7 +68,7 @@ def render(template: str, session: Session, office: Office, **context: Any) -> s
     return render_template(
         template,
         office=office,
-        offices=offices_for(session, principal()),
+        offices=visible_offices(session, principal()),
         principal=principal(),
         **context,
     )
@@ -84,4 +84,4 @@ def save(work: Callable[[Session], T]) -> tuple[T | None, str | None]:
 
 def office_of_page() -> tuple[Office, list[Office]]:
     with database().read() as session:
-        return chosen_office(session, principal()), offices_for(session, principal())
+        return chosen_office(session, principal()), visible_offices(session, principal())

@@ -21,7 +21,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
 import printing
-from manager.access import chosen_office, offices_for, page, principal
 from queueing import accounts, reports, settings
 from queueing.errors import Invalid, NotAllowed, NotFound
 from queueing.models import (
@@ -38,6 +37,7 @@ from queueing.models import (
     UserOffice,
 )
 from queueing.rules import service_day
+from web.access import chosen_office, page, principal, visible_offices
 from web.context import database, now, write
 
 from .common import bp, go, office_of_page, render, save
@@ -517,7 +517,7 @@ def counter_edit(counter_id: int) -> str | BaseResponse:
 
 
 def _office_choices(session: Session) -> list[SelectChoice]:
-    offices = offices_for(session, principal())
+    offices = visible_offices(session, principal())
     choices = [SelectChoice(office.code, office.name) for office in offices]
     if principal().office_id is None:
         choices.append(SelectChoice(EVERY_OFFICE, _("Mọi đơn vị (chỉ cho quản trị hệ thống)")))
@@ -542,7 +542,7 @@ def _prepare_user_form(session: Session, form: UserCreateForm | UserEditForm) ->
     form.office.choices = _office_choices(session)
     form.offices.choices = [
         SelectChoice(each.id, f"{each.name} ({each.code})")
-        for each in offices_for(session, principal())
+        for each in visible_offices(session, principal())
     ]
     if not principal().is_installation_wide:
         form.role.choices = [choice for choice in ROLE_CHOICES if choice.value != ROLE_SUPERVISOR]

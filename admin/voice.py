@@ -18,14 +18,20 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from display.routes import MAX_CODE_LENGTH
-from manager.access import chosen_office, json_view, offices_for, page, principal
 from queueing import office_voice
 from queueing.errors import Malformed
 from queueing.models import Display
 from voice import announcement_clips
 from voice.clips import CLIP_GROUPS, CLIPS, CLIPS_BY_NAME, clip_group, office_clip_url
 from voice.recording import CONTENT_TYPE, MAX_TAKE_BYTES, MAX_TAKE_SECONDS
-from web.access import check_session_change
+from web.access import (
+    check_session_change,
+    chosen_office,
+    json_view,
+    page,
+    principal,
+    visible_offices,
+)
 from web.context import database, now, write
 from web.extensions import csrf
 
@@ -113,7 +119,7 @@ def voice_page() -> str:
         return render_template(
             "admin/voice.html",
             office=office,
-            offices=offices_for(session, principal()),
+            offices=visible_offices(session, principal()),
             principal=principal(),
             sections=sections,
             counts=counts,

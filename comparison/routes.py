@@ -19,10 +19,10 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from manager.access import page, principal
 from manager.routes import duration_filter, number_filter, percent_filter
 from queueing.errors import Invalid, NotFound
 from web import office_comparison
+from web.access import page, principal
 from web.context import database
 from web.i18n import page_language
 

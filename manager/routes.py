@@ -35,11 +35,11 @@ from queueing.models import (
 )
 from queueing.rules import service_day
 from web import payloads
+from web.access import chosen_office, json_view, page, principal, visible_offices
 from web.context import database, now
 from web.i18n import language_url, page_language, weekday_names
 
 from . import charts, exports
-from .access import chosen_office, json_view, offices_for, page, principal
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
@@ -91,7 +91,7 @@ def area_context() -> dict[str, Any]:
 def board_page() -> str:
     with database().read() as session:
         office = chosen_office(session, principal())
-        offices = offices_for(session, principal())
+        offices = visible_offices(session, principal())
     return render_template(
         "manager/board.html",
         office=office,
@@ -244,7 +244,7 @@ def reports_page() -> str:
     with database().read() as session:
         office, date_from, date_to, filters, report = _load_report(session)
         choices = _choices(session, office)
-        offices = offices_for(session, principal())
+        offices = visible_offices(session, principal())
     english = page_language() == "en"
     return render_template(
         "manager/reports.html",

@@ -1,23 +1,34 @@
-"""Who is asking: API tokens, logged-in users, and what their role allows."""
+"""Who is asking: API tokens, logged-in users, and what their role allows;
+and the guards of every area's staff pages and JSON views.
+
+Pages send an anonymous browser to the login page; their JSON views answer
+401 with the API's error body. A role below the one needed gets 403.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar, cast
 
-from flask import g, request
+from flask import g, jsonify, redirect, request, url_for
 from flask_login import UserMixin, current_user
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
 from wtforms import ValidationError
 
 from queueing import accounts
-from queueing.errors import Invalid, NotAllowed, NotAuthenticated, NotFound
+from queueing.errors import Invalid, NotAllowed, NotAuthenticated, NotFound, QueueError
 from queueing.models import ApiToken, Office, User
 from queueing.operations import Actor
 
 from .context import database
 from .extensions import login_manager
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 #: Session key of a browser registered as a kiosk (see kiosk.routes).
 REGISTERED_KIOSK_KEY = "luot_kiosk_id"
@@ -228,3 +239,74 @@ def visible_offices(session: Session, principal: Principal) -> list[Office]:
     elif principal.office_id is not None:
         statement = statement.where(Office.id == principal.office_id)
     return list(session.scalars(statement))
+
+
+# -- staff pages -----------------------------------------------------------------------
+
+
+def login_url() -> str:
+    """The login page (the counter area's), back here afterwards."""
+    back = request.full_path if request.query_string else request.path
+    try:
+        return url_for("counter.login", next=back)
+    except BuildError:
+        return "/login?next=" + back
+
+
+def page(role: str) -> Callable[[View], View]:
+    """An HTML page for ``role`` and above: anonymous visitors are sent to log
+    in, lower roles get 403."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            principal = current_principal()
+            if principal is None:
+                return redirect(login_url())
+            if not principal.allows(role):
+                raise NotAllowed(f"this needs the {role} role", "forbidden")
+            g.page_principal = principal
+            return view(*args, **kwargs)
+
+        return cast(View, wrapped)
+
+    return decorator
+
+
+def json_view(role: str) -> Callable[[View], View]:
+    """A JSON view for ``role`` and above; errors always come back as JSON."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                principal = current_principal()
+                if principal is None:
+                    raise NotAuthenticated("log in or send a token", "unauthorized")
+                if not principal.allows(role):
+                    raise NotAllowed(f"this needs the {role} role", "forbidden")
+                g.page_principal = principal
+                return view(*args, **kwargs)
+            except QueueError as error:
+                return jsonify({"error": error.as_dict()}), error.status
+
+        return cast(View, wrapped)
+
+    return decorator
+
+
+def principal() -> Principal:
+    found: Principal = g.page_principal
+    return found
+
+
+def chosen_office(session: Session, who: Principal) -> Office:
+    """The office of ``?office=CODE``, else the user's own, else the first
+    they may look at (a supervisor chooses among theirs)."""
+    code = request.args.get("office") or request.form.get("office_code") or None
+    if code is not None or who.office_id is not None:
+        return resolve_office(session, code, who)
+    offices = visible_offices(session, who)
+    if not offices:
+        raise NotFound("there is no office yet", "office_not_found")
+    return offices[0]
