@@ -1,26 +1,39 @@
 """What every administrator's screen shares: the blueprint, saving a change
-with its refusal in the page's words, and the office the page is about."""
+with its refusal in the page's words, the office the page is about, and the
+create and edit pages of an office's rows (:class:`EntityPages`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from queueing.errors import QueueError
+from queueing.errors import NotFound, QueueError
 from queueing.models import Office
+from queueing.operations import Actor
 from web.access import chosen_office, principal, visible_offices
-from web.context import database, write
+from web.context import database, now, write
 
 from .forms import SUPERVISOR_TOKEN
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 T = TypeVar("T")
+Row = TypeVar("Row")
+
+
+@bp.app_template_filter("localtime")
+def localtime_filter(moment: datetime | None, office: Office) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(office.timezone)).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def error_messages() -> dict[str, str]:
@@ -85,3 +98,92 @@ def save(work: Callable[[Session], T]) -> tuple[T | None, str | None]:
 def office_of_page() -> tuple[Office, list[Office]]:
     with database().read() as session:
         return chosen_office(session, principal()), visible_offices(session, principal())
+
+
+@dataclass(frozen=True)
+class EntityPages(Generic[Row]):
+    """The "new" and "edit" pages of one kind of an office's rows.
+
+    A GET shows the form, filled from the row when editing. A valid POST
+    turns the form into the use case's fields and runs ``create`` or
+    ``update`` in one transaction; then it flashes what was saved and goes
+    back to the list. A refused POST shows the form again with the reason,
+    in the page's words. Each entity declares only what differs.
+    """
+
+    #: The form (and the edit page's form when it differs, a user's).
+    form: type[Any]
+    template: str
+    #: The name the template knows the row by ("service"); the row is None
+    #: on the "new" page.
+    name: str
+    #: The row of this office with that id; raises NotFound for any other.
+    load: Callable[[Session, int, Office], Row]
+    #: The valid form as the use case's fields; runs inside its transaction.
+    fields: Callable[[Session, Any, Row | None, dict[str, Any]], dict[str, Any]]
+    create: Callable[[Session, int, dict[str, Any], datetime, Actor], Row]
+    update: Callable[[Session, int, int, dict[str, Any], datetime, Actor], Row]
+    #: What the flash says once the row is saved.
+    saved: Callable[[Row], str]
+    #: The list the pages return to.
+    listing: str
+    edit_form: type[Any] | None = None
+    #: Sets the form's choices; returns more of the template's context. An
+    #: ``error`` in it is a refusal found before the form's own checks.
+    prepare: Callable[[Session, Any, Row | None, Office], dict[str, Any]] | None = None
+    #: Fills what the row does not give the form by itself, on a GET.
+    fill: Callable[[Session, Any, Row | None, Office], None] | None = None
+    #: The flashes (message, category) of a new row, when they are not ``saved``'s.
+    added: Callable[[Row], list[tuple[str, str]]] | None = None
+
+    def show(self, row_id: int | None) -> str | BaseResponse:
+        """The page of a new row (``row_id`` None) or of the row with that id."""
+        office, _offices = office_of_page()
+        form_class = self.edit_form if row_id is not None and self.edit_form else self.form
+        is_get = request.method == "GET"
+        with database().read() as session:
+            row = self.load(session, row_id, office) if row_id is not None else None
+            form = form_class(obj=row if is_get else None)
+            context = self.prepare(session, form, row, office) if self.prepare else {}
+            if is_get and self.fill is not None:
+                self.fill(session, form, row, office)
+        error = context.pop("error", None)
+        if form.validate_on_submit() and error is None:
+            actor, at = principal().actor, now()
+
+            def work(session: Session) -> Row:
+                fields = self.fields(session, form, row, context)
+                if row_id is None:
+                    return self.create(session, office.id, fields, at, actor)
+                return self.update(session, office.id, row_id, fields, at, actor)
+
+            saved, error = save(work)
+            if saved is not None:
+                if row_id is None and self.added is not None:
+                    for said, category in self.added(saved):
+                        flash(said, category)
+                else:
+                    flash(self.saved(saved), "success")
+                return go(self.listing, office)
+        with database().read() as session:
+            return render(
+                self.template,
+                session,
+                office,
+                form=form,
+                error=error,
+                **{self.name: row},
+                **context,
+            )
+
+
+def office_row(model: type[Row], missing: str, code: str) -> Callable[[Session, int, Office], Row]:
+    """A loader of the office's row of ``model``: any other is ``code`` (404)."""
+
+    def load(session: Session, row_id: int, office: Office) -> Row:
+        row = session.get(model, row_id)
+        if row is None or getattr(row, "office_id", None) != office.id:
+            raise NotFound(missing, code)
+        return row
+
+    return load
