@@ -9,7 +9,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.orm import Session
+
 from ..errors import Invalid
+from ..operations import Actor, record
 
 #: Checks a printer URL; raises :class:`Invalid` when it is wrong. Given by
 #: the caller so that the queue does not depend on the printing package.
@@ -85,6 +88,22 @@ def apply_changes(target: Any, values: Mapping[str, Any]) -> dict[str, list[Any]
             changes[name] = [old, value]
             setattr(target, name, value)
     return changes
+
+
+def record_changes(
+    session: Session,
+    office_id: int,
+    kind: str,
+    now: datetime,
+    actor: Actor,
+    changes: dict[str, list[Any]],
+    **about: Any,
+) -> None:
+    """Log an update with its changes ({field: [old, new]}), if it changed
+    anything: an update that changes nothing leaves no event."""
+    if changes:
+        session.flush()
+        record(session, office_id, kind, now, actor, **about, changes=jsonable(changes))
 
 
 def refuse_unknown_fields(values: Mapping[str, Any], allowed: Iterable[str]) -> None:

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from ..errors import Invalid, NotFound
 from ..models import Counter, CounterService, Service
 from ..operations import Actor, get_office, record
-from .common import apply_changes, check_text, check_whole, jsonable, refuse_unknown_fields
+from .common import (
+    apply_changes,
+    check_text,
+    check_whole,
+    record_changes,
+    refuse_unknown_fields,
+)
 
 
 def _counter_services(
@@ -114,17 +120,9 @@ def update_counter(
     changes = apply_changes(counter, values)
     if pairs is not None:
         changes.update(_set_links(counter, pairs))
-    if changes:
-        session.flush()
-        record(
-            session,
-            office_id,
-            "counter_updated",
-            now,
-            actor,
-            counter_id=counter.id,
-            changes=jsonable(changes),
-        )
+    record_changes(
+        session, office_id, "counter_updated", now, actor, changes, counter_id=counter.id
+    )
     return counter
 
 

@@ -18,6 +18,7 @@ from .common import (
     check_flag,
     check_text,
     jsonable,
+    record_changes,
     refuse_unknown_fields,
 )
 
@@ -79,17 +80,7 @@ def update_kiosk(
     if kiosk is None or kiosk.office_id != office_id:
         raise NotFound("no such kiosk in this office", "kiosk_not_found")
     changes = apply_changes(kiosk, values)
-    if changes:
-        session.flush()
-        record(
-            session,
-            office_id,
-            "kiosk_updated",
-            now,
-            actor,
-            kiosk_id=kiosk.id,
-            changes=jsonable(changes),
-        )
+    record_changes(session, office_id, "kiosk_updated", now, actor, changes, kiosk_id=kiosk.id)
     return kiosk
 
 
@@ -204,15 +195,7 @@ def update_display(
         raise NotFound("no such display in this office", "display_not_found")
     values = _display_values(session, office_id, fields, display)
     changes = apply_changes(display, values)
-    if changes:
-        session.flush()
-        record(
-            session,
-            office_id,
-            "display_updated",
-            now,
-            actor,
-            display_id=display.id,
-            changes=jsonable(changes),
-        )
+    record_changes(
+        session, office_id, "display_updated", now, actor, changes, display_id=display.id
+    )
     return display

@@ -24,6 +24,7 @@ from .common import (
     check_timezone,
     check_whole,
     jsonable,
+    record_changes,
     refuse_unknown_fields,
 )
 
@@ -168,7 +169,5 @@ def update_office(
     if office is None:
         raise NotFound("no such office", "office_not_found")
     changes = apply_changes(office, values)
-    if changes:
-        session.flush()
-        record(session, office.id, "office_updated", now, actor, changes=jsonable(changes))
+    record_changes(session, office.id, "office_updated", now, actor, changes)
     return office

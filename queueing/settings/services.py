@@ -24,6 +24,7 @@ from .common import (
     check_text,
     check_whole,
     jsonable,
+    record_changes,
     refuse_unknown_fields,
 )
 
@@ -194,15 +195,5 @@ def update_service(
     proposed.update({key: values[key] for key in proposed if key in values})
     _check_service(Service(**proposed))
     changes = apply_changes(service, values)
-    if changes:
-        session.flush()
-        record(
-            session,
-            office_id,
-            "service_updated",
-            now,
-            actor,
-            service=service.code,
-            changes=jsonable(changes),
-        )
+    record_changes(session, office_id, "service_updated", now, actor, changes, service=service.code)
     return service

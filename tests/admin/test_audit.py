@@ -16,7 +16,8 @@ WRITERS = [
 
 
 def recorded_kinds(path: Path) -> set[str]:
-    """The kinds a module passes to ``record(session, office_id, kind, ...)``:
+    """The kinds a module passes to ``record(session, office_id, kind, ...)``
+    (or ``record_changes``):
     a literal, either side of a conditional, or what ``kind`` is set to."""
     tree = ast.parse(path.read_text("utf-8"))
     kinds: set[str] = set()
@@ -29,7 +30,10 @@ def recorded_kinds(path: Path) -> set[str]:
         return set()
 
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record":
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in (
+            "record",
+            "record_changes",
+        ):
             kinds |= literals(node.args[2])
         elif isinstance(node, ast.Assign) and any(
             getattr(target, "id", None) == "kind" for target in node.targets
