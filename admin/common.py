@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from queueing.errors import NotFound, QueueError
+from queueing import settings
+from queueing.errors import QueueError
 from queueing.models import Office
 from queueing.operations import Actor
 from web.access import chosen_office, principal, visible_offices
@@ -177,13 +178,8 @@ class EntityPages(Generic[Row]):
             )
 
 
-def office_row(model: type[Row], missing: str, code: str) -> Callable[[Session, int, Office], Row]:
-    """A loader of the office's row of ``model``: any other is ``code`` (404)."""
-
-    def load(session: Session, row_id: int, office: Office) -> Row:
-        row = session.get(model, row_id)
-        if row is None or getattr(row, "office_id", None) != office.id:
-            raise NotFound(missing, code)
-        return row
-
-    return load
+def office_row(model: type[Row], what: str) -> Callable[[Session, int, Office], Row]:
+    """A loader of the office's row of ``model``; any other is not found."""
+    return lambda session, row_id, office: settings.get_in_office(
+        session, model, row_id, office.id, what
+    )

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 import printing
 from queueing import settings
-from queueing.errors import Invalid, NotFound
+from queueing.errors import Invalid
 from queueing.models import Counter, Display, Kiosk, Office
 from web.access import chosen_office, page, principal
 from web.context import database, now, write
@@ -73,7 +73,7 @@ KIOSKS = EntityPages(
     form=KioskForm,
     template="admin/kiosk_form.html",
     name="kiosk",
-    load=office_row(Kiosk, "no such kiosk in this office", "kiosk_not_found"),
+    load=office_row(Kiosk, "kiosk"),
     fill=_fill_kiosk,
     fields=_kiosk_fields,
     create=partial(settings.create_kiosk, check_printer_url=check_printer_url),
@@ -111,9 +111,7 @@ def kiosk_ticket_preview(kiosk_id: int) -> str:
         paper_language = "vi"
     with database().read() as session:
         office = chosen_office(session, principal())
-        kiosk = session.get(Kiosk, kiosk_id)
-        if kiosk is None or kiosk.office_id != office.id:
-            raise NotFound("no such kiosk in this office", "kiosk_not_found")
+        kiosk = settings.get_in_office(session, Kiosk, kiosk_id, office.id, "kiosk")
         return render(
             "admin/kiosk_preview.html",
             session,
@@ -162,9 +160,7 @@ def kiosk_test_print(kiosk_id: int) -> BaseResponse:
         flash(_("Biểu mẫu đã hết hạn, vui lòng thử lại."), "error")
         return go("admin.kiosks", office)
     with database().read() as session:
-        kiosk = session.get(Kiosk, kiosk_id)
-        if kiosk is None or kiosk.office_id != office.id:
-            raise NotFound("no such kiosk in this office", "kiosk_not_found")
+        kiosk = settings.get_in_office(session, Kiosk, kiosk_id, office.id, "kiosk")
         printer_url = kiosk.printer_url or current_app.config["LUOT_PRINTER"]
         width = kiosk.paper_width_dots
         name = kiosk.name
@@ -252,7 +248,7 @@ DISPLAYS = EntityPages(
     form=DisplayForm,
     template="admin/display_form.html",
     name="display",
-    load=office_row(Display, "no such display in this office", "display_not_found"),
+    load=office_row(Display, "display"),
     prepare=_prepare_display,
     fill=_fill_display,
     fields=_display_fields,

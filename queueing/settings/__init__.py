@@ -12,7 +12,15 @@ receive a fresh ``queue_changed``.
 Callers use the package: ``settings.create_service(...)``.
 """
 
-from .common import CLOCK_PATTERN, CODE_PATTERN, NAME_MAX, TEXT_MAX, TICKER_MAX, PrinterUrlCheck
+from .common import (
+    CLOCK_PATTERN,
+    CODE_PATTERN,
+    NAME_MAX,
+    TEXT_MAX,
+    TICKER_MAX,
+    PrinterUrlCheck,
+    get_in_office,
+)
 from .counters import create_counter, update_counter
 from .devices import (
     PAPER_WIDTHS,
@@ -68,6 +76,7 @@ __all__ = [
     "create_service",
     "create_token",
     "create_user",
+    "get_in_office",
     "record_test_print",
     "reset_password",
     "revoke_token",

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from ..operations import Actor, record
+
+Row = TypeVar("Row")
 
 #: Checks a printer URL; raises :class:`Invalid` when it is wrong. Given by
 #: the caller so that the queue does not depend on the printing package.
@@ -88,6 +90,17 @@ def apply_changes(target: Any, values: Mapping[str, Any]) -> dict[str, list[Any]
             changes[name] = [old, value]
             setattr(target, name, value)
     return changes
+
+
+def get_in_office(
+    session: Session, model: type[Row], row_id: int, office_id: int, what: str
+) -> Row:
+    """The office's row of ``model`` with that id; any other office's is not
+    found, just like a missing one (``what_not_found``)."""
+    row = session.get(model, row_id)
+    if row is None or getattr(row, "office_id", None) != office_id:
+        raise NotFound(f"no such {what} in this office", f"{what}_not_found")
+    return row
 
 
 def record_changes(

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..models import Counter, CounterService, Service
 from ..operations import Actor, get_office, record
 from .common import (
     apply_changes,
     check_text,
     check_whole,
+    get_in_office,
     record_changes,
     refuse_unknown_fields,
 )
@@ -109,9 +110,7 @@ def update_counter(
     actor: Actor,
 ) -> Counter:
     values = _counter_values(fields)
-    counter = session.get(Counter, counter_id)
-    if counter is None or counter.office_id != office_id:
-        raise NotFound("no such counter in this office", "counter_not_found")
+    counter = get_in_office(session, Counter, counter_id, office_id, "counter")
     pairs = (
         _counter_services(session, office_id, fields["services"]) if "services" in fields else None
     )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..models import DISPLAY_LANGUAGES, NUMBER_READINGS, Counter, Display, Kiosk
 from ..operations import Actor, get_office, record
 from .common import (
@@ -17,6 +17,7 @@ from .common import (
     apply_changes,
     check_flag,
     check_text,
+    get_in_office,
     jsonable,
     record_changes,
     refuse_unknown_fields,
@@ -76,9 +77,7 @@ def update_kiosk(
     check_printer_url: PrinterUrlCheck,
 ) -> Kiosk:
     values = _kiosk_values(fields, check_printer_url)
-    kiosk = session.get(Kiosk, kiosk_id)
-    if kiosk is None or kiosk.office_id != office_id:
-        raise NotFound("no such kiosk in this office", "kiosk_not_found")
+    kiosk = get_in_office(session, Kiosk, kiosk_id, office_id, "kiosk")
     changes = apply_changes(kiosk, values)
     record_changes(session, office_id, "kiosk_updated", now, actor, changes, kiosk_id=kiosk.id)
     return kiosk
@@ -190,9 +189,7 @@ def update_display(
     now: datetime,
     actor: Actor,
 ) -> Display:
-    display = session.get(Display, display_id)
-    if display is None or display.office_id != office_id:
-        raise NotFound("no such display in this office", "display_not_found")
+    display = get_in_office(session, Display, display_id, office_id, "display")
     values = _display_values(session, office_id, fields, display)
     changes = apply_changes(display, values)
     record_changes(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..models import Counter, CounterService, Service
 from ..operations import Actor, get_office, record
 from .common import (
@@ -23,6 +23,7 @@ from .common import (
     check_flag,
     check_text,
     check_whole,
+    get_in_office,
     jsonable,
     record_changes,
     refuse_unknown_fields,
@@ -180,9 +181,7 @@ def update_service(
     actor: Actor,
 ) -> Service:
     values = _service_values(fields)
-    service = session.get(Service, service_id)
-    if service is None or service.office_id != office_id:
-        raise NotFound("no such service in this office", "service_not_found")
+    service = get_in_office(session, Service, service_id, office_id, "service")
     if "code" in values and _code_taken(session, office_id, values["code"], service.id):
         raise Invalid(f"the service code {values['code']!r} is taken", "code_taken")
     # Checked on a copy first: a failed check must leave the row untouched.
