@@ -14,9 +14,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
 import printing
+from kiosk import screens
 from queueing import settings
 from queueing.errors import Invalid
 from queueing.models import Counter, Display, Kiosk, Office
+from web import printing_jobs
 from web.access import chosen_office, page, principal
 from web.context import database, now, write
 
@@ -117,7 +119,7 @@ def kiosk_ticket_preview(kiosk_id: int) -> str:
             session,
             office,
             kiosk=kiosk,
-            printer_url=kiosk.printer_url or current_app.config["LUOT_PRINTER"],
+            printer_url=printing_jobs.kiosk_printer(kiosk),
             is_default_printer=not kiosk.printer_url,
             paper_name=PAPER_NAMES.get(kiosk.paper_width_dots, ""),
             paper_language=paper_language,
@@ -130,27 +132,6 @@ def kiosk_ticket_preview(kiosk_id: int) -> str:
         )
 
 
-def sample_ticket(office: Office, language: str) -> dict[str, Any]:
-    """A ticket to print as a test: realistic, and saying it is a test."""
-    at = now()
-    return {
-        "id": 0,
-        "code": "A001",
-        "number": 1,
-        "service": "TEST",
-        "service_name": "Bản in thử – không dùng để giao dịch",
-        "service_name_en": "Test print – not a ticket",
-        "office_name": office.name,
-        "office_name_en": office.name_en,
-        "issued_at": at.isoformat(),
-        "position": 3,
-        "estimated_wait_s": 600.0,
-        "priority": "none",
-        "status_url": "",
-        "language": language,
-    }
-
-
 @bp.post("/kiosks/<int:kiosk_id>/test-print")
 @page("admin")
 def kiosk_test_print(kiosk_id: int) -> BaseResponse:
@@ -161,13 +142,17 @@ def kiosk_test_print(kiosk_id: int) -> BaseResponse:
         return go("admin.kiosks", office)
     with database().read() as session:
         kiosk = settings.get_in_office(session, Kiosk, kiosk_id, office.id, "kiosk")
-        printer_url = kiosk.printer_url or current_app.config["LUOT_PRINTER"]
+        printer_url = printing_jobs.kiosk_printer(kiosk)
         width = kiosk.paper_width_dots
         name = kiosk.name
     failure = None
     try:
         printing.print_ticket(
-            printer_url, sample_ticket(office, "vi"), office.name, width_dots=width, language="vi"
+            printer_url,
+            screens.printer_test_ticket(office, now(), "vi"),
+            office.name,
+            width_dots=width,
+            language="vi",
         )
     except printing.PrintError as error:
         failure = str(error)

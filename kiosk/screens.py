@@ -119,6 +119,25 @@ SAMPLE_TICKET_ID = 1234
 SAMPLE_ACCESS_TOKEN = "sample-ticket-preview"
 
 
+#: What the administrator's test print says it is, instead of a service.
+TEST_PRINT_NAMES = ("Bản in thử – không dùng để giao dịch", "Test print – not a ticket")
+
+
+def printer_test_ticket(office: Office, now: datetime, language: str) -> dict[str, Any]:
+    """The slip an administrator prints to test a kiosk's printer: the
+    sample ticket, saying it is a test, with no link to follow."""
+    ticket = sample_ticket(office, None, now, lambda _token: "")
+    ticket.update(
+        service="TEST",
+        service_name=TEST_PRINT_NAMES[0],
+        service_name_en=TEST_PRINT_NAMES[1],
+        priority="none",
+        status_url="",
+        language=language,
+    )
+    return ticket
+
+
 def sample_ticket(
     office: Office, service: Service | None, now: datetime, status_url: StatusUrl
 ) -> dict[str, Any]:

@@ -17,16 +17,21 @@ from queueing.operations import Actor
 from .context import database, now, write
 
 
+def kiosk_printer(kiosk: Kiosk | None) -> str:
+    """The printer URL a kiosk prints on: its own, else the default printer."""
+    default: str = current_app.config["LUOT_PRINTER"]
+    return (kiosk.printer_url if kiosk is not None else "") or default
+
+
 def printer_for(kiosk_id: int | None) -> tuple[str, int]:
     """The printer URL and paper width of a kiosk, or the default printer."""
-    default: str = current_app.config["LUOT_PRINTER"]
     if kiosk_id is None:
-        return default, printing.PAPER_80_MM_DOTS
+        return kiosk_printer(None), printing.PAPER_80_MM_DOTS
     with database().read() as session:
         kiosk = session.get(Kiosk, kiosk_id)
         if kiosk is None:
-            return default, printing.PAPER_80_MM_DOTS
-        return kiosk.printer_url or default, kiosk.paper_width_dots
+            return kiosk_printer(None), printing.PAPER_80_MM_DOTS
+        return kiosk_printer(kiosk), kiosk.paper_width_dots
 
 
 def was_printed(ticket_id: int) -> bool:
