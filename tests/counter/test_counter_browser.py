@@ -56,6 +56,15 @@ def press_and_get_called(page: Any, api: ClerkApi, key: str, counter_id: int) ->
     return dict(called)
 
 
+def press_when_ready(page: Any, key: str, action: str) -> None:
+    """Press a shortcut once its button is enabled: the terminal ignores keys
+    while its last action is still on its way to the server."""
+    page.wait_for_function(
+        "(action) => !document.querySelector(`[data-action='${action}']`).disabled", arg=action
+    )
+    page.keyboard.press(key)
+
+
 def ticket(server: LiveServer, ticket_id: int) -> dict[str, Any]:
     """The ticket as staff see it (anyone else needs its holder's token)."""
     import requests
@@ -87,6 +96,8 @@ def test_call_next_and_finish_with_the_buttons(live_server, new_page, api):
     # served with the same clerk before this one.
     served_before = page.request.get(live_server.url("/counter/1/today.json")).json()["served"]
     page.click('[data-action="call_next"]')
+    # The page answers once the server has called: read the ticket then.
+    page.wait_for_function("document.getElementById('current-code').textContent !== '—'")
     called = api.counter(1)["current_ticket"]
     current_code_is(page, called["code"])
     assert page.locator("#current-state").inner_text() == "Đã gọi"
@@ -112,22 +123,22 @@ def test_call_next_and_finish_with_the_keyboard(live_server, new_page, api):
     page = open_terminal(new_page, live_server, 1)
     api.issue("LD")
     first = press_and_get_called(page, api, "F1", 1)
-    page.keyboard.press("r")
+    press_when_ready(page, "r", "recall")
     page.wait_for_function("document.getElementById('current-calls').textContent.includes('2')")
-    page.keyboard.press("s")
+    press_when_ready(page, "s", "start")
     page.wait_for_function(
         "document.getElementById('current-state').textContent === 'Đang phục vụ'"
     )
     page.keyboard.press("2")
     assert page.locator('input[value="more_documents"]').is_checked()
-    page.keyboard.press("f")
+    press_when_ready(page, "f", "finish")
     current_code_is(page, "—")
     done = ticket(live_server, first["id"])
     assert (done["state"], done["call_count"], done["outcome"]) == ("done", 2, "more_documents")
     # Space calls the next one too, when no button has the focus.
     api.issue("LD")
     second = press_and_get_called(page, api, " ", 1)
-    page.keyboard.press("f")
+    press_when_ready(page, "f", "finish")
     current_code_is(page, "—")
     assert ticket(live_server, second["id"])["state"] == "done"
 
@@ -137,12 +148,13 @@ def test_a_no_show_needs_a_recall_and_returns_to_the_queue(live_server, new_page
     page = open_terminal(new_page, live_server, 1)
     api.issue("LD")
     absent = press_and_get_called(page, api, "F1", 1)
+    # Idle again (recall enabled), the terminal says why N cannot be pressed yet.
+    page.wait_for_function("!document.querySelector('[data-action=\"recall\"]').disabled")
     assert page.locator('[data-action="no_show"]').is_disabled()
     page.keyboard.press("n")
     assert page.locator("#message").inner_text() == "Cần gọi lại 1 lần trước khi đánh vắng mặt."
-    page.keyboard.press("r")
-    page.wait_for_function("!document.querySelector('[data-action=\"no_show\"]').disabled")
-    page.keyboard.press("n")
+    press_when_ready(page, "r", "recall")
+    press_when_ready(page, "n", "no_show")
     current_code_is(page, "—")
     page.wait_for_selector(f'#no-shows [data-return="{absent["id"]}"]')
     assert ticket(live_server, absent["id"])["state"] == "no_show"
