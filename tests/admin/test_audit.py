@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from admin.audit import ADMIN_EVENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,3 +51,12 @@ def test_every_event_the_settings_write_is_listed_by_the_audit_with_its_name(app
     with app.test_request_context("/admin/audit?lang=vi"):
         assert str(ADMIN_EVENTS["service_created"]) == "Thêm lĩnh vực"
         assert all(str(name) for name in ADMIN_EVENTS.values())
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("from=9999-12-31&to=9999-12-31", 422), ("from=0001-01-01", 422), ("from=23/11/2026", 400)],
+)
+def test_an_audit_date_no_office_can_have_is_refused(client, login, query, status):
+    login("admin")
+    assert client.get(f"/admin/audit?{query}").status_code == status
