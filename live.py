@@ -92,12 +92,14 @@ STATE_SHARE = 0.2
 
 
 class _Pending:
-    """Offices whose state is due to be recomputed, with their services, and
-    the earliest moment (monotonic) each may be recomputed again."""
+    """Offices whose state is due to be recomputed, with their services; the
+    offices whose recomputation task runs; and the earliest moment
+    (monotonic) each may be recomputed again."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.services: dict[int, set[int]] = {}
+        self.running: set[int] = set()
         self.not_before: dict[int, float] = {}
 
 
@@ -245,20 +247,38 @@ class Publisher:
         if delay <= 0:
             self.emit_state(office_id, services, base_url)
             return
-        with self.pending.lock:
-            already = office_id in self.pending.services
-            self.pending.services.setdefault(office_id, set()).update(services)
-        if not already:
-            self.socketio.start_background_task(self._emit_later, office_id, base_url, delay)
+        pending = self.pending
+        with pending.lock:
+            pending.services.setdefault(office_id, set()).update(services)
+            # One task an office: two running at once could send their
+            # states out of order, the older last, and a screen would keep it.
+            if office_id in pending.running:
+                return
+            pending.running.add(office_id)
+        self.socketio.start_background_task(self._emit_later, office_id, base_url, delay)
 
     def _emit_later(self, office_id: int, base_url: str, delay: float) -> None:
+        """Recompute an office's state after the delay, and again while
+        changes keep coming in during a recomputation."""
+        try:
+            while self._recompute(office_id, base_url, delay):
+                pass
+        except BaseException:
+            # Killed or broken: a later change must start a task again.
+            with self.pending.lock:
+                self.pending.running.discard(office_id)
+            raise
+
+    def _recompute(self, office_id: int, base_url: str, delay: float) -> bool:
+        """One pass: wait, send the state of the changes so far; whether
+        more came in meanwhile (if not, the office's task is over)."""
         pending = self.pending
         with pending.lock:
             not_before = pending.not_before.get(office_id, 0.0)
         self.socketio.sleep(max(delay, not_before - time.monotonic()))
         with pending.lock:
-            # Taken out before computing: a change committed from now on
-            # schedules a fresh recomputation, so none is lost.
+            # Taken out before computing: a change committed from now on is
+            # seen by the next pass, so none is lost.
             services = pending.services.pop(office_id, set())
         started = time.monotonic()
         with self.app.app_context():
@@ -272,6 +292,10 @@ class Publisher:
             # recomputation so that they take at most STATE_SHARE of the time.
             rest = (finished - started) * (1 - STATE_SHARE) / STATE_SHARE
             pending.not_before[office_id] = finished + rest
+            if office_id in pending.services:
+                return True
+            pending.running.discard(office_id)
+            return False
 
     def emit_state(self, office_id: int, services: set[int], base_url: str) -> None:
         at = self.clock()

@@ -308,6 +308,54 @@ def test_a_slow_state_is_recomputed_at_most_a_fifth_of_the_time(app, monkeypatch
     assert second_start - first_end >= spent * (1 - live.STATE_SHARE) / live.STATE_SHARE - 0.01
 
 
+def test_an_office_state_is_never_recomputed_twice_at_once(app, monkeypatch):
+    """A change that comes in while the office's state is being recomputed is
+    sent by a pass after it, never by one running beside it: two at once could
+    send their states in the wrong order, and screens would keep the older."""
+    import threading
+
+    import live
+
+    publisher = live.publisher_of(app)
+    first_entered = threading.Event()
+    let_first_finish = threading.Event()
+    passes: list[set[int]] = []
+    finished = threading.Semaphore(0)
+    running = [0]
+    most_at_once = [0]
+    lock = threading.Lock()
+
+    def held_state(office_id, services, base_url):
+        with lock:
+            running[0] += 1
+            most_at_once[0] = max(most_at_once[0], running[0])
+            passes.append(set(services))
+        if len(passes) == 1:
+            first_entered.set()
+            assert let_first_finish.wait(10), "the test never let the first pass finish"
+        with lock:
+            running[0] -= 1
+        finished.release()
+
+    monkeypatch.setattr(publisher, "emit_state", held_state)
+    monkeypatch.setattr(publisher.socketio, "sleep", lambda seconds: None)
+    app.config["LUOT_LIVE_COALESCE_SECONDS"] = 0.01
+    publisher.schedule_state(1, {1}, "http://luot.test")
+    assert first_entered.wait(10), "the first change was never recomputed"
+    publisher.schedule_state(1, {2}, "http://luot.test")
+    publisher.schedule_state(1, {3}, "http://luot.test")
+    let_first_finish.set()
+    assert finished.acquire(timeout=10) and finished.acquire(timeout=10), (
+        "the changes made during the first pass were never recomputed"
+    )
+    assert passes == [{1}, {2, 3}]
+    assert most_at_once[0] == 1
+    # Done with its work, the office's task has ended: a later change starts one.
+    publisher.schedule_state(1, {4}, "http://luot.test")
+    assert finished.acquire(timeout=10), "a change after the passes was never recomputed"
+    assert passes[-1] == {4}
+
+
 def test_counter_screen_hears_its_ticket_finish(app, client, auth):
     tablet = socketio.test_client(
         app, namespace="/display", auth={"counters": [2]}, flask_test_client=client
