@@ -43,6 +43,7 @@ from queueing.models import Counter, Event, Office, Ticket
 from queueing.queries import (
     QueueView,
     counter_payload,
+    iso,
     public_state,
     public_ticket,
     queue_state,
@@ -322,10 +323,16 @@ class Publisher:
         change in one service's line moves the places in another's."""
         lines = line_places(view)
         codes = service_codes(session, view.office.id)
+        # As a state's: a page keeps the newest line it heard (Luot.latestOnly).
+        generated_at = iso(view.now, view.office.timezone)
         for service_id in sorted(services | set(lines)):
             if service_id in codes:
                 rows = lines.get(service_id, [])[:LINE_LENGTH]
-                payload = {"service": codes[service_id], "tickets": rows}
+                payload = {
+                    "service": codes[service_id],
+                    "tickets": rows,
+                    "generated_at": generated_at,
+                }
                 self.socketio.emit(
                     "line_changed", payload, namespace="/ticket", to=line_room(service_id)
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from web.extensions import socketio
@@ -197,7 +199,7 @@ def test_ticket_namespace_refuses_a_ticket_without_its_holder_token(app, client,
     assert not phone.is_connected("/ticket")
 
 
-def test_ticket_page_hears_its_line_move(app, client, auth):
+def test_ticket_page_hears_its_line_move(app, client, auth, clock):
     first = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
     mine = client.post("/api/v1/tickets", json={"service": "HT"}).get_json()
     phone = socketio.test_client(
@@ -213,6 +215,8 @@ def test_ticket_page_hears_its_line_move(app, client, auth):
     assert line["service"] == "HT"
     # Counters 2 and 3 are free: mine is called at once, nobody ahead.
     assert line["tickets"] == [[mine["id"], 0, 0.0]]
+    # When it was computed, as a state says it, so a page keeps the newest.
+    assert datetime.fromisoformat(line["generated_at"]) == clock()
 
 
 def test_a_ticket_page_hears_its_place_move_when_another_service_moves(app, client, auth):

@@ -8,6 +8,8 @@
  *   Luot.element(tag, class, text) a new element, its text set as text
  *   Luot.connect(namespace, auth, options)
  *                                 a live Socket.IO connection that never gives up
+ *   Luot.latestOnly(handler)      a state handler that skips states older
+ *                                 than the one on screen
  *
  * Texts from the server carry {name} where a value goes (the Python side
  * passes name="{name}" to gettext, so the catalogues keep %(name)s).
@@ -20,6 +22,12 @@
 
   /** How long a refused connection waits before it is tried again. */
   const RETRY_AFTER_REFUSAL_MS = 5000;
+
+  /**
+   * How much older than the state on screen a state may be and still be
+   * taken for the server's clock set back rather than for a late message.
+   */
+  const CLOCK_SET_BACK_MS = 10000;
 
   function readData(id) {
     return JSON.parse(document.getElementById(id).textContent);
@@ -42,6 +50,26 @@
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  /**
+   * A handler of whole states (each with its generated_at) that skips a
+   * state older than the last it applied. Several server processes may
+   * compute an office's states, and two may arrive in the other order than
+   * they were computed: the older, arriving last, would stay on screen. A
+   * state older by more than CLOCK_SET_BACK_MS is the server's clock set
+   * back, and is applied.
+   */
+  function latestOnly(handler) {
+    let latest = -Infinity;
+    return function (state) {
+      const at = Date.parse(state && state.generated_at);
+      if (!Number.isNaN(at)) {
+        if (at < latest && latest - at < CLOCK_SET_BACK_MS) return;
+        latest = at;
+      }
+      handler(state);
+    };
   }
 
   /**
@@ -117,5 +145,5 @@
     return socket;
   }
 
-  global.Luot = { readData, format, element, connect };
+  global.Luot = { readData, format, element, connect, latestOnly };
 })(window);

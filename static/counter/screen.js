@@ -55,7 +55,8 @@
     { office: config.office, counters: [config.counter] },
     { offline: byId("offline") }
   );
-  socket.on("queue_state", onState);
-  socket.on("queue_changed", onState);
+  const onLatestState = Luot.latestOnly(onState);
+  socket.on("queue_state", onLatestState);
+  socket.on("queue_changed", onLatestState);
   socket.on("ticket_called", onCall);
 })();

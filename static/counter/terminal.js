@@ -498,8 +498,9 @@
   });
   socket.on("connect", updateButtons);
   socket.on("disconnect", updateButtons);
-  socket.on("queue_state", onState);
-  socket.on("queue_changed", onState);
+  const onLatestState = Luot.latestOnly(onState);
+  socket.on("queue_state", onLatestState);
+  socket.on("queue_changed", onLatestState);
   socket.on("connect", keepCounter);
   socket.on("counter_taken", (taken) => {
     if (taken.counter === counterId && taken.clerk_id !== config.clerkId) leaveTakenCounter();

@@ -366,8 +366,9 @@
   const auth = { office: config.office };
   if (shownCounters.size > 0) auth.counters = config.counters;
   const socket = Luot.connect("/display", auth, { offline: byId("offline") });
-  socket.on("queue_state", render);
-  socket.on("queue_changed", render);
+  const renderLatest = Luot.latestOnly(render);
+  socket.on("queue_state", renderLatest);
+  socket.on("queue_changed", renderLatest);
   socket.on("ticket_called", onCall);
   socket.on("connect", () => reportSound(true));
   setInterval(() => reportSound(true), config.beatSeconds * 1000);

@@ -572,11 +572,12 @@
     resizeFrame = requestAnimationFrame(layOutServices);
   });
 
+  const applyLatestQueue = Luot.latestOnly(applyQueue);
   Luot.connect(
     "/display",
     { office: data.office },
     {
-      events: { queue_state: applyQueue, queue_changed: applyQueue },
+      events: { queue_state: applyLatestQueue, queue_changed: applyLatestQueue },
       offline: byId("connection-lost"),
       // A blip shorter than this is not worth a notice.
       noticeAfterMs: 3000,

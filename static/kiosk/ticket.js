@@ -100,7 +100,8 @@
 
   /**
    * line_changed: the places of the service's waiting tickets, as
-   * [id, position, estimated_wait_s], from the same forecast as the API.
+   * [id, position, estimated_wait_s], from the same forecast as the API,
+   * and when they were computed (generated_at).
    */
   function applyLine(line) {
     if (ticket.state !== "waiting" || line.service !== ticket.service) return;
@@ -227,7 +228,7 @@
     "/ticket",
     { ticket: ticket.id, token: data.token },
     {
-      events: { ticket_updated: liveUpdate, line_changed: applyLine },
+      events: { ticket_updated: liveUpdate, line_changed: Luot.latestOnly(applyLine) },
       offline: byId("connection-lost"),
       // A blip shorter than this is not worth a notice.
       noticeAfterMs: 3000,
