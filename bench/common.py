@@ -50,6 +50,25 @@ def describe_ms(values: list[float]) -> str:
     )
 
 
+def processor_seconds(pid: int) -> float:
+    """User and system time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
 class ServerProcess:
     """``python server.py`` with the demo office on a fresh database; with
     ``gunicorn=True``, gunicorn with deploy/gunicorn.conf.py instead."""
@@ -104,14 +123,21 @@ class ServerProcess:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def rss_mb(self) -> float:
-        """Resident memory of the server process."""
+    def serving_pid(self) -> int:
+        """The process that holds the connections: the one started, or
+        gunicorn's worker (its master only watches)."""
         assert self.process is not None
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return int(children[0]) if children else pid
+
+    def rss_mb(self) -> float:
+        """Resident memory of the serving process."""
+        return rss_mb(self.serving_pid())
+
+    def processor_seconds(self) -> float:
+        """Processor time the serving process has used so far."""
+        return processor_seconds(self.serving_pid())
 
     def token(self, role: str) -> str:
         from queueing import accounts
