@@ -73,7 +73,8 @@ CONNECT_BATCH = 50
 CONNECT_TIMEOUT_S = 60
 RECEIPT_TIMEOUT_S = 15
 RUN_TIMEOUT_S = 1800
-NAMESPACE = b"/display"
+#: Each display's read buffer to start with; it grows when a read fills it.
+READ_BUFFER = 16384
 #: What a display page sends on connecting (static/display/display.js):
 #: no office code on a one-office installation, every counter.
 AUTH = {"office": None}
@@ -102,14 +103,17 @@ STATE = PREFIX + b'["queue_state",'
 REFUSED = b"44/display,"
 
 
-class Display(asyncio.Protocol):
-    """One display's connection; every frame is read in ``data_received``."""
+class Display(asyncio.BufferedProtocol):
+    """One display's connection. The socket is read into a buffer of the
+    display's own (no allocation per read), and every frame is looked at
+    where it lies: only a ``ticket_called`` is copied out and decoded."""
 
     def __init__(self, worker: Worker, port: int, compress: bool) -> None:
         self.worker = worker
         self.port = port
         self.compress = compress
-        self.buffer = bytearray()
+        self.data = bytearray(READ_BUFFER)
+        self.filled = 0
         self.upgraded = False
         self.fragments = bytearray()
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -142,65 +146,83 @@ class Display(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        if len(self.data) - self.filled < READ_BUFFER // 4:
+            self.data.extend(bytes(len(self.data)))
+        return memoryview(self.data)[self.filled :]
+
+    def buffer_updated(self, nbytes: int) -> None:
         at = time.monotonic()
-        buffer = self.buffer
-        buffer += data
+        self.filled += nbytes
+        used = self.read_frames(at)
+        if used:
+            # The rest moves to the front; same length, so the buffer, still
+            # lent to the transport, keeps its size.
+            rest = self.filled - used
+            self.data[:rest] = self.data[used : self.filled]
+            self.filled = rest
+
+    def read_frames(self, at: float) -> int:
+        """Handles every whole frame in the buffer; returns the bytes used."""
+        data, filled, used = self.data, self.filled, 0
         if not self.upgraded:
-            end = buffer.find(b"\r\n\r\n")
+            end = data.find(b"\r\n\r\n", 0, filled)
             if end < 0:
-                return
-            head = bytes(buffer[:end]).lower()
-            del buffer[: end + 4]
+                return 0
+            head = bytes(data[:end]).lower()
             if not head.startswith(b"http/1.1 101"):
                 self.fail(head.split(b"\r\n", 1)[0].decode())
-                return
+                return 0
             if b"permessage-deflate" in head:
                 self.fail("the server accepted compression; this client does not inflate")
-                return
+                return 0
             self.upgraded = True
-        while len(buffer) >= 2:
-            first, second = buffer[0], buffer[1]
-            length, start = second & 0x7F, 2
+            used = end + 4
+        while filled - used >= 2:
+            first, second = data[used], data[used + 1]
+            length, start = second & 0x7F, used + 2
             if length == 126:
-                if len(buffer) < 4:
-                    return
-                length, start = int.from_bytes(buffer[2:4], "big"), 4
+                if filled - used < 4:
+                    break
+                length, start = int.from_bytes(data[used + 2 : used + 4], "big"), used + 4
             elif length == 127:
-                if len(buffer) < 10:
-                    return
-                length, start = int.from_bytes(buffer[2:10], "big"), 10
-            if len(buffer) < start + length:
-                return
-            payload = bytes(buffer[start : start + length])
-            del buffer[: start + length]
+                if filled - used < 10:
+                    break
+                length, start = int.from_bytes(data[used + 2 : used + 10], "big"), used + 10
+            end = start + length
+            if filled < end:
+                break
+            used = end
             opcode = first & 0x0F
-            if opcode in (0x1, 0x0):
-                self.fragments += payload
+            if opcode == 0x1 and first & 0x80:
+                self.on_message(data, start, end, at)
+            elif opcode in (0x1, 0x0):
+                self.fragments += data[start:end]
                 if first & 0x80:
                     message = bytes(self.fragments)
                     self.fragments.clear()
-                    self.on_message(message, at)
+                    self.on_message(message, 0, len(message), at)
             elif opcode == 0x8:
                 assert self.transport is not None
                 self.transport.close()
-                return
+                break
+        return used
 
-    def on_message(self, message: bytes, at: float) -> None:
+    def on_message(self, data: bytes | bytearray, start: int, end: int, at: float) -> None:
         assert self.transport is not None
-        if message.startswith(CALLED):
-            call = json.loads(message[len(PREFIX) :])[1]
+        if data.startswith(CALLED, start, end):
+            call = json.loads(data[start + len(PREFIX) : end])[1]
             self.worker.record(call["ticket"]["code"], at)
-        elif message == b"2":
+        elif end - start == 1 and data[start] == ord("2"):
             self.transport.write(PONG)
-        elif message.startswith(b"0"):
+        elif data.startswith(b"0", start, end):
             # The Engine.IO session is open: join the namespace.
             connect = b"40/display," + json.dumps(AUTH).encode()
             self.transport.write(masked_text_frame(connect))
-        elif message.startswith(STATE) and not self.ready.done():
+        elif data.startswith(STATE, start, end) and not self.ready.done():
             self.ready.set_result(None)
-        elif message.startswith(REFUSED):
-            self.fail("refused: " + message.decode())
+        elif data.startswith(REFUSED, start, end):
+            self.fail("refused: " + bytes(data[start:end]).decode())
 
 
 # --- a worker process holding its share of the displays --------------------
@@ -404,6 +426,7 @@ async def measure(servers: list[ServerProcess], workers: Workers, args: argparse
             print(f"{size} displays connected in {time.monotonic() - started:.1f} s")
             await asyncio.sleep(1)
             latencies: list[float] = []
+            round_trips: list[float] = []
             missing = 0
             server_before = [server.processor_seconds() for server in servers]
             client_before = workers.cpu_seconds()
@@ -417,6 +440,7 @@ async def measure(servers: list[ServerProcess], workers: Workers, args: argparse
                     pipe.send(("await", code))
                 sent = time.monotonic()
                 status, body = await http.send(call)
+                round_trips.append(time.monotonic() - sent)
                 assert status == 200, body
                 received = await workers.heard(code)
                 latencies += [moment - sent for moment in received]
@@ -441,6 +465,7 @@ async def measure(servers: list[ServerProcess], workers: Workers, args: argparse
                 f"{size} displays on {len(servers)} server process(es), {args.calls} calls: "
                 f"{describe_ms(latencies)}" + (f"; {missing} receipts missing" if missing else "")
             )
+            print(f"  baseline, the call request's round trip: {describe_ms(round_trips)}")
             print(
                 f"  processor time over {wall:.2f} s: servers {sum(server_seconds):.2f} s "
                 f"({', '.join(f'{s:.2f}' for s in server_seconds)}); display workers "
