@@ -425,6 +425,10 @@ async def measure(servers: list[ServerProcess], workers: Workers, args: argparse
             connected = size
             print(f"{size} displays connected in {time.monotonic() - started:.1f} s")
             await asyncio.sleep(1)
+            # Connecting may take longer than gunicorn keeps an idle
+            # connection open (5 s): a new one for every size.
+            await http.__aexit__()
+            await http.__aenter__()
             latencies: list[float] = []
             round_trips: list[float] = []
             missing = 0
