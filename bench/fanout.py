@@ -210,6 +210,7 @@ class Display(asyncio.BufferedProtocol):
 
     def on_message(self, data: bytes | bytearray, start: int, end: int, at: float) -> None:
         assert self.transport is not None
+        self.worker.messages += 1
         if data.startswith(CALLED, start, end):
             call = json.loads(data[start + len(PREFIX) : end])[1]
             self.worker.record(call["ticket"]["code"], at)
@@ -238,6 +239,7 @@ class Worker:
     heard: dict[str, list[float]] = field(default_factory=dict)
     awaited: str = ""
     lost: int = 0
+    messages: int = 0
     closing: bool = False
 
     def record(self, code: str, at: float) -> None:
@@ -290,6 +292,8 @@ class Worker:
                     self.answer(self.awaited)
             elif command[0] == "lost":
                 self.pipe.send(("lost", self.lost, ""))
+            elif command[0] == "messages":
+                self.pipe.send(("messages", self.messages, ""))
             elif command[0] == "close":
                 self.closing = True
                 for display in self.displays:
@@ -351,6 +355,12 @@ class Workers:
 
     def cpu_seconds(self) -> list[float]:
         return [processor_seconds(process.pid) for process in self.processes]
+
+    async def messages(self) -> int:
+        """Engine.IO messages the displays have received so far."""
+        for pipe in self.pipes:
+            pipe.send(("messages",))
+        return sum([(await self.reply(index, "messages"))[0] for index in range(len(self.pipes))])
 
     async def connect(self, plan: list[list[tuple[int, int]]]) -> None:
         """``plan[w]``: (port, count) for worker w to connect, each in turn."""
@@ -434,6 +444,7 @@ async def measure(servers: list[ServerProcess], workers: Workers, args: argparse
             missing = 0
             server_before = [server.processor_seconds() for server in servers]
             client_before = workers.cpu_seconds()
+            messages_before = await workers.messages()
             caller_before = time.process_time()
             wall_before = time.monotonic()
             for _ in range(args.calls):
@@ -463,6 +474,7 @@ async def measure(servers: list[ServerProcess], workers: Workers, args: argparse
                 for after, before in zip(workers.cpu_seconds(), client_before, strict=True)
             ]
             caller_seconds = time.process_time() - caller_before
+            messages = (await workers.messages() - messages_before) / size / args.calls
             rss = [server.rss_mb() for server in servers]
             growth = sum(rss) - sum(rss_before)
             print(
@@ -470,6 +482,10 @@ async def measure(servers: list[ServerProcess], workers: Workers, args: argparse
                 f"{describe_ms(latencies)}" + (f"; {missing} receipts missing" if missing else "")
             )
             print(f"  baseline, the call request's round trip: {describe_ms(round_trips)}")
+            print(
+                f"  each display received {messages:.2f} messages a call "
+                "(its ticket_called, and the office's state after changes)"
+            )
             print(
                 f"  processor time over {wall:.2f} s: servers {sum(server_seconds):.2f} s "
                 f"({', '.join(f'{s:.2f}' for s in server_seconds)}); display workers "
