@@ -23,23 +23,32 @@ How it works:
   with the auth a display page sends, a pong for every ping, and a look at
   the first bytes of every text frame. It counts as connected once its
   ``queue_state`` arrives, the server having then joined it to the office's
-  rooms, as a real display's. Its reading is one callback per read of the
-  socket, so a worker spends a few microseconds per display per message:
-  the clients are not what the figures measure, and the script prints
-  their processor time to show it.
-- **The timing.** For each call the parent issues a ticket, takes
-  ``time.monotonic()`` and sends the call-next request; every display
+  rooms, as a real display's. It reads its socket into a buffer of its
+  own, one callback per read, and copies out and decodes only a
+  ``ticket_called``, so a worker spends a few microseconds per display per
+  message: the clients are not what the figures measure, and the script
+  prints their processor time to show it. ``--compress`` offers
+  per-message compression, as browsers do, and stops if the server
+  accepts it (it is to decline).
+- **The timing.** For each call the parent issues a ticket, tells the
+  workers the code to wait for, takes ``time.monotonic()`` and sends the
+  call-next request over one kept-alive HTTP connection; every display
   takes ``time.monotonic()`` when a read brings it the ``ticket_called``
   (CLOCK_MONOTONIC: one clock for every process of the machine). Then the
   counter finishes the ticket and the next call starts, so each call's
   fan-out may meet the office state (``queue_changed``) the change before
-  it sent, as it would in a busy office.
+  it sent, as it would in a busy office. A worker answers once all its
+  displays heard the code, or after 15 s with what they heard.
 - **The figures**, per size: p50/p95/p99/max of call → receipt over every
-  display and call; the processor time of the server processes and of the
+  display and call, beside the call request's own round trip (the
+  baseline: what a call costs before any display can hear it); the
+  messages each display received per call; the processor time of the
+  server processes and of the
   display workers (in all, and the busiest worker's share of the calls'
   wall time); each server's resident memory and what it grew by per
-  display connected. Its garbage collection is frozen in each worker once
-  its displays are connected, as in the server.
+  display connected. Garbage collection is frozen in each worker once its
+  displays are connected, as in the server. Sizes grow in one run: the
+  displays of a size stay connected for the next.
 
 Talks only to 127.0.0.1; every wait is bounded, and the whole run too.
 """
