@@ -86,6 +86,7 @@ class ServerProcess:
             **environment,
         }
         self.command = [sys.executable, "server.py", "--port", str(self.port)]
+        self.gunicorn = gunicorn
         if gunicorn:
             self.environment["LUOT_BIND"] = f"127.0.0.1:{self.port}"
             self.environment.setdefault("LUOT_SECRET_KEY", "bench-only-secret")
@@ -128,6 +129,8 @@ class ServerProcess:
         gunicorn's worker (its master only watches)."""
         assert self.process is not None
         pid = self.process.pid
+        if not self.gunicorn:
+            return pid
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         return int(children[0]) if children else pid
 
