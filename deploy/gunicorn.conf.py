@@ -22,6 +22,10 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LUOT_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("LUOT_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Several gunicorns run on one host (one per port): each would take the same
+# default control socket ($HOME/.gunicorn/gunicorn.ctl) from the other.
+# systemd starts, stops and reloads them; the control socket is not needed.
+control_socket_disable = True
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
