@@ -235,62 +235,199 @@ class Line:
         ``service_seconds`` is each service's smoothed service time, used
         where a counter has no pace of its own for it.
         """
-        desk_levels = [desk.levels() for desk in desks]
-        desk_queues = [self._queues_of(levels) for levels in desk_levels]
-        streaks = [desk.normal_streak for desk in desks]
+        projection = Projection(self, desks, now, service_seconds, default_service_seconds)
+        # Dropped at once: its places need no copy.
+        return Forecast(projection.tickets, projection.services, projection.calls)
+
+
+#: The heap of the counters' next calls: (when, counter number, desk index).
+_Turn = tuple[datetime, int, int]
+
+
+@dataclass(slots=True)
+class _Checkpoint:
+    """A projection's run just before one counter's turn: enough to run it
+    again from there."""
+
+    heap: list[_Turn]
+    streaks: list[int]
+    owner_calls: dict[Owner, int]
+    queues: dict[tuple[Owner, int], Queue]
+    calls: int
+    services: int
+
+
+class Projection:
+    """A forecast of the line that a walk-in joining at the back updates
+    without running the whole line again.
+
+    A normal ticket that arrives after every other waits, in the run without
+    it, exactly until the first turn at which a counter would have taken a
+    new ticket of its service: the moment its service's place is fixed. Up
+    to that turn the run with it is the run without it. So the projection
+    keeps, for each service, the state of the run just before that turn,
+    and :meth:`join` runs again from there with the ticket in its line:
+    the counters' work after it, usually a few turns (the line's end), not
+    the whole line. The result is the forecast of the whole line run again,
+    to the second (the tests compare them).
+    """
+
+    def __init__(
+        self,
+        line: Line,
+        desks: Sequence[Desk],
+        now: datetime,
+        service_seconds: Mapping[int, float],
+        default_service_seconds: float,
+    ) -> None:
+        self.line = line
+        self.desks = desks
+        self.now = now
+        self.service_seconds = service_seconds
+        self.default_service_seconds = default_service_seconds
+        self.tickets: dict[int, Place] = {}
+        self.services: dict[int, Place] = {}
+        self.calls: list[tuple[int, int]] = []
+        #: Services in the order their place was fixed.
+        self._fixed: list[int] = []
+        #: Service id -> the run just before the turn that fixed its place.
+        self._checkpoints: dict[int, _Checkpoint] = {}
+        self._levels = [desk.levels() for desk in desks]
+        self._owners = [[owner for owners in levels for owner in owners] for levels in self._levels]
+        self._last_arrival: tuple[datetime, int] | None = max(
+            (key[:2] for queue in line._queues.values() for key in queue), default=None
+        )
         heap = [
             (max(desk.free_at or now, now), desk.number, index) for index, desk in enumerate(desks)
         ]
         heapq.heapify(heap)
-        tickets: dict[int, Place] = {}
-        services: dict[int, Place] = {}
-        calls: list[tuple[int, int]] = []
+        self._run(heap, [desk.normal_streak for desk in desks], {})
 
-        #: Calls made so far at the counters that can call each owner's tickets.
-        owner_calls: dict[Owner, int] = {}
-        desk_owners = [[owner for owners in levels for owner in owners] for levels in desk_levels]
+    def forecast(self) -> Forecast:
+        """The forecast as it stands, a copy of its own."""
+        return Forecast(
+            tickets=dict(self.tickets), services=dict(self.services), calls=list(self.calls)
+        )
 
-        def calls_before(owner: Owner) -> int:
-            return owner_calls.get(owner, 0)
+    def can_join(self, ticket: Waiting) -> bool:
+        """Whether :meth:`join` takes the ticket: a walk-in of a service's
+        own line (not sent to the head, not priority, not a booking) that
+        arrives after every ticket the projection holds."""
+        return (
+            ticket.kind == NORMAL
+            and ticket.reserved_counter_id is None
+            and (self._last_arrival is None or _arrival(ticket) > self._last_arrival)
+        )
 
-        def new_ticket_due(owners: Iterable[Owner], at: datetime) -> None:
-            # A normal ticket issued now would be called here, at ``at``:
-            # nothing it would have to let go first is left at this level.
-            for kind_name, service_id in owners:
-                if kind_name == "service" and service_id not in services:
-                    services[service_id] = Place(calls_before((kind_name, service_id)), at)
+    def join(self, ticket: Waiting) -> Place:
+        """Add a ticket at the back of its service's line (see
+        :meth:`can_join`); returns its place. Every other place is updated."""
+        if not self.can_join(ticket):
+            raise ValueError("only a walk-in arriving after every other joins a projection")
+        self._last_arrival = _arrival(ticket)
+        key = (ticket.owner, NORMAL)
+        entry = (ticket.queued_at, ticket.id, ticket)
+        checkpoint = self._checkpoints.get(ticket.service_id)
+        if checkpoint is None:
+            # No staffed counter would ever take it: it waits behind the
+            # rest of its line, and nobody else's place moves.
+            position = sum(
+                len(queue) for (owner, _kind), queue in self.line._queues.items() if owner == key[0]
+            )
+            self.line._queue(*key).append(entry)
+            self._join_checkpoints(key, entry)
+            place = self.tickets[ticket.id] = Place(position, None)
+            return place
+        # Every service fixed at or after that turn is fixed again by the run.
+        for service_id in self._fixed[checkpoint.services :]:
+            del self.services[service_id]
+            self._checkpoints.pop(service_id, None)
+        del self._fixed[checkpoint.services :]
+        del self.calls[checkpoint.calls :]
+        self._join_checkpoints(key, entry)
+        self.line._queues = checkpoint.queues
+        self.line._queue(*key).append(entry)
+        self._run(checkpoint.heap, checkpoint.streaks, checkpoint.owner_calls)
+        return self.tickets[ticket.id]
+
+    def _join_checkpoints(
+        self, key: tuple[Owner, int], entry: tuple[datetime, int, Waiting]
+    ) -> None:
+        """The ticket waits in the line of every run kept (services fixed at
+        one turn share one)."""
+        for kept in {id(kept): kept for kept in self._checkpoints.values()}.values():
+            kept.queues.setdefault(key, deque()).append(entry)
+
+    def _checkpoint(
+        self, turn: _Turn, heap: list[_Turn], streaks: list[int], owner_calls: dict[Owner, int]
+    ) -> _Checkpoint:
+        before = list(heap)
+        heapq.heappush(before, turn)
+        return _Checkpoint(
+            heap=before,
+            streaks=list(streaks),
+            owner_calls=dict(owner_calls),
+            queues={key: queue.copy() for key, queue in self.line._queues.items()},
+            calls=len(self.calls),
+            services=len(self._fixed),
+        )
+
+    def _run(self, heap: list[_Turn], streaks: list[int], owner_calls: dict[Owner, int]) -> None:
+        """Run the counters' turns from ``heap`` to the end of the line."""
+        line = self.line
+        desks = self.desks
+        tickets = self.tickets
+        services = self.services
+        calls = self.calls
+        desk_levels = self._levels
+        desk_owners = self._owners
+        desk_queues = [line._queues_of(levels) for levels in desk_levels]
 
         while heap:
-            at, _number, index = heapq.heappop(heap)
+            turn = heapq.heappop(heap)
+            at, _number, index = turn
             desk = desks[index]
             levels = desk_levels[index]
-            level, queue, kind = self._choose(desk_queues[index], streaks[index])
-            for owners in levels[1:level]:
-                new_ticket_due(owners, at)
-            if queue is None:
-                continue
-            if KINDS[kind] == PRIORITY and self._kind_order(streaks[index]) is _NORMAL_FIRST:
+            level, queue, kind = line._choose(desk_queues[index], streaks[index])
+            due = [owners for owners in levels[1:level]]
+            if queue is not None and (
+                KINDS[kind] == PRIORITY and line._kind_order(streaks[index]) is _NORMAL_FIRST
+            ):
                 # Priority only because no normal ticket waits at this
                 # level: a new normal one would be taken first.
-                new_ticket_due(levels[level], at)
+                due.append(levels[level])
+            # A normal ticket issued now would be called here, at ``at``:
+            # nothing it would have to let go first is left at these levels.
+            checkpoint: _Checkpoint | None = None
+            for owners in due:
+                for kind_name, service_id in owners:
+                    if kind_name == "service" and service_id not in services:
+                        if checkpoint is None:
+                            checkpoint = self._checkpoint(turn, heap, streaks, owner_calls)
+                        self._checkpoints[service_id] = checkpoint
+                        services[service_id] = Place(
+                            owner_calls.get((kind_name, service_id), 0), at
+                        )
+                        self._fixed.append(service_id)
+            if queue is None:
+                continue
             ticket = queue.popleft()[2]
-            tickets[ticket.id] = Place(calls_before(ticket.owner), at)
+            tickets[ticket.id] = Place(owner_calls.get(ticket.owner, 0), at)
             calls.append((desk.id, ticket.id))
             for owner in desk_owners[index]:
                 owner_calls[owner] = owner_calls.get(owner, 0) + 1
             streaks[index] = next_normal_streak(streaks[index], ticket.is_priority)
             seconds = expected_seconds(
-                desk.pace, service_seconds, ticket.service_id, default_service_seconds
+                desk.pace, self.service_seconds, ticket.service_id, self.default_service_seconds
             )
             heapq.heappush(heap, (at + timedelta(seconds=seconds), desk.number, index))
         # Whoever no staffed counter can call waits behind the others of
         # its own line, with no time to promise.
         ahead: dict[Owner, int] = {}
         for in_turn in KINDS:
-            for (owner, queue_kind), queue in self._queues.items():
+            for (owner, queue_kind), queue in line._queues.items():
                 if queue_kind != in_turn:
                     continue
                 for _queued_at, ticket_id, _waiting in queue:
                     tickets[ticket_id] = Place(ahead.get(owner, 0), None)
                     ahead[owner] = ahead.get(owner, 0) + 1
-        return Forecast(tickets=tickets, services=services, calls=calls)
