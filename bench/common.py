@@ -156,6 +156,26 @@ class ServerProcess:
         return token
 
 
+class BaselineProcess(ServerProcess):
+    """``bench/issue_baseline.py``: a bare Flask app on the same server as
+    ``python server.py``, doing a ticket's least durable work in
+    ``database_url`` (a SQLite file of its own when empty; on PostgreSQL
+    tables of its own, so start it after Luot has made its schema)."""
+
+    def __init__(self, database_url: str = "") -> None:
+        super().__init__(database_url)
+        if not database_url:
+            self.database_url = f"sqlite:///{self.folder / 'baseline.db'}"
+        self.command = [
+            sys.executable,
+            "bench/issue_baseline.py",
+            "--port",
+            str(self.port),
+            "--database-url",
+            self.database_url,
+        ]
+
+
 class HttpConnection:
     """One kept-alive HTTP/1.1 connection to 127.0.0.1 on asyncio.
 
