@@ -85,6 +85,10 @@ def from_environment(*, demo_default: bool) -> dict[str, Any]:
         # Seconds over which changes are gathered before the office's full
         # state is sent to screens again (calls are announced at once).
         "LUOT_LIVE_COALESCE_SECONDS": _float("LUOT_LIVE_COALESCE_SECONDS", 0.1),
+        # Seconds a process keeps an office's settings and services at most:
+        # an administrator's change reaches every process at once through
+        # SOCKETIO_MESSAGE_QUEUE, this is for a process that missed it.
+        "LUOT_SETTINGS_CACHE_SECONDS": _float("LUOT_SETTINGS_CACHE_SECONDS", 10.0),
         # Seconds between checks for a day to close (local midnight).
         "LUOT_DAY_CLOSE_INTERVAL": _float("LUOT_DAY_CLOSE_INTERVAL", 60.0),
         # Seconds an anonymous issue past the limit waits for its 429, so a

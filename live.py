@@ -50,6 +50,7 @@ from queueing.queries import (
     service_codes,
     ticket_payload,
 )
+from web.office_cache import forget_on_settings_change
 
 #: Kinds of event that announce a ticket on the displays.
 CALL_EVENTS = frozenset({"called", "recalled"})
@@ -128,6 +129,9 @@ class Publisher:
     def publish(self, events: list[Event], base_url: str) -> None:
         """Tell every interested client what ``events`` changed; ``base_url``
         is where citizens' links point (their ticket pages)."""
+        # An administrator's change is read again from now on, here at once
+        # and in the other processes through the message queue.
+        forget_on_settings_change(self.app, events)
         by_office: dict[int, list[Event]] = defaultdict(list)
         for event in events:
             by_office[event.office_id].append(event)

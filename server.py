@@ -41,6 +41,7 @@ from queueing.database import Database
 from queueing.schema import ensure_schema
 from web.access import REGISTERED_KIOSK_KEY
 from web.flood_guard import IssueFloodGuard
+from web.office_cache import OfficeCache
 from web.payloads import MAX_ID
 from web.rate_limits import is_unlimited
 
@@ -133,6 +134,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"], busy_timeout_ms=app.config["LUOT_DB_BUSY_TIMEOUT_MS"]
     )
     app.extensions["luot.database"] = database
+    app.extensions["luot.office_cache"] = OfficeCache(
+        database, float(app.config["LUOT_SETTINGS_CACHE_SECONDS"])
+    )
     ensure_schema(database, app.config.get("LUOT_SCHEMA", "migrate"))
 
     issue_limit = str(app.config["LUOT_ISSUE_RATE_LIMIT"])
@@ -261,8 +265,11 @@ def start_background_jobs(app: Flask) -> None:
     garbage collector's way."""
     from web.extensions import socketio
     from web.jobs import day_close_loop
+    from web.office_cache import listen_for_settings_changes
 
     socketio.start_background_task(day_close_loop, app)
+    if str(app.config["SOCKETIO_MESSAGE_QUEUE"]).startswith("redis"):
+        socketio.start_background_task(listen_for_settings_changes, app)
     # Modules, mappers, templates and compiled statements live as long as
     # the process: frozen, the collector's full collections no longer walk
     # them (one over the start-up heap takes 130 ms here, and every request

@@ -7,10 +7,10 @@ answers with the objects of API.md. Errors come out through
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask import session as browser_session
 from sqlalchemy.orm import Session
 
@@ -19,8 +19,10 @@ from queueing.errors import Invalid, Malformed, NotAllowed, NotFound, QueueError
 from queueing.models import PRIORITY_NONE, Office, Ticket
 from queueing.operations import Actor
 from queueing.queries import (
+    WAITING_COLUMNS,
     QueueView,
     active_services,
+    as_waiting,
     counter_payload,
     counters_of,
     is_holder,
@@ -45,6 +47,7 @@ from web.access import (
 from web.actions import optional_id, optional_string, run_counter_action, run_ticket_action
 from web.context import database, now, status_url, write
 from web.extensions import limiter
+from web.office_cache import OfficeCache, OfficeSettings, office_cache_of
 from web.rate_limits import is_setting_unlimited, setting_limit
 
 from .openapi import document
@@ -84,6 +87,26 @@ def _ticket_json(session: Session, ticket: Ticket) -> dict[str, Any]:
     office = session.get(Office, ticket.office_id)
     assert office is not None
     return ticket_payload(QueueView(session, office, now()), ticket, status_url)
+
+
+def _issued_ticket_json(
+    session: Session, cache: OfficeCache, kept: OfficeSettings, ticket: Ticket, at: datetime
+) -> dict[str, Any]:
+    """A ticket just issued, with its place: from the process's kept
+    forecast of the line when nothing else changed since, else from the
+    line read again (then kept)."""
+    (event,) = (e for e in session.info["events"] if e.ticket_id == ticket.id)
+    waiting = as_waiting(tuple(getattr(ticket, column.key) for column in WAITING_COLUMNS))
+    day = ticket.service_day
+    place = cache.join_line(
+        kept, waiting, day, event.id, lambda: operations.newest_event_before(session, event)
+    )
+    view = QueueView(session, kept.office, at)
+    if place is None:
+        projection = cache.keep_line(kept, view.office_line, day, at, event.id)
+        place = projection.tickets.get(ticket.id)
+    view.known_places[ticket.id] = place
+    return ticket_payload(view, ticket, status_url)
 
 
 @bp.get("/openapi.json")
@@ -139,11 +162,14 @@ def issue_ticket() -> tuple[Response, int]:
     idempotency = idempotency_of(principal)
     actor = principal.actor if principal else Actor("public")
     at = now()
+    cache = office_cache_of(current_app)
+    kept = cache.office(office_param(body), principal)
 
     def work(session: Session) -> tuple[dict[str, Any], bool]:
-        office = resolve_office(session, office_param(body), principal)
+        office = kept.office
         if kiosk_id is not None:
             printing_jobs.find_kiosk(session, kiosk_id, office.id)
+        service = kept.services.get(service_code)
         ticket, created = operations.issue_ticket(
             session,
             office.id,
@@ -153,8 +179,12 @@ def issue_ticket() -> tuple[Response, int]:
             priority=priority,
             channel=channel,
             idempotency=idempotency,
+            office=office,
+            service=session.merge(service, load=False) if service is not None else None,
         )
-        return _ticket_json(session, ticket), created
+        if not created:
+            return _ticket_json(session, ticket), created
+        return _issued_ticket_json(session, cache, kept, ticket, at), created
 
     payload, created = write(work)
     if wants_print:

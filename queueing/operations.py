@@ -96,7 +96,13 @@ def record(
     The row is inserted at once with a plain INSERT: the log is only ever
     appended to, so the session need not track it, and every use case saves
     a flush of the unit of work.
+
+    On PostgreSQL the office's row is held from the first event of the
+    transaction to its commit (:func:`hold_office_log`), so that an office's
+    events are numbered in the order they commit: the newest event id then
+    tells whether anything changed since (:func:`newest_event_before`).
     """
+    hold_office_log(session, office_id)
     values = {
         "office_id": office_id,
         "kind": kind,
@@ -106,13 +112,42 @@ def record(
         "counter_id": counter_id,
         "data": data,
     }
-    session.execute(_INSERT_EVENT, values)
-    event = Event(**values)
+    event = Event(**values, id=session.execute(_INSERT_EVENT, values).scalar_one())
     session.info.setdefault("events", []).append(event)
     return event
 
 
-_INSERT_EVENT = insert(cast(Table, Event.__table__))
+_EVENTS = cast(Table, Event.__table__)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+#: FOR NO KEY UPDATE: recorders of one office take turns, while the key
+#: share locks of inserts that refer to the office (tickets, events) never
+#: wait for it, nor it for them.
+_HOLD_OFFICE = (
+    select(Office.id).where(Office.id == bindparam("office_id")).with_for_update(key_share=True)
+)
+_NEWEST_EVENT_BEFORE = select(func.max(Event.id)).where(Event.id < bindparam("event_id"))
+
+
+def hold_office_log(session: Session, office_id: int) -> None:
+    """Hold the office's row until commit, once per transaction, on
+    PostgreSQL (SQLite's BEGIN IMMEDIATE already holds the database)."""
+    held: set[int] = session.info.setdefault("held_offices", set())
+    if office_id in held:
+        return
+    held.add(office_id)
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_HOLD_OFFICE, {"office_id": office_id})
+
+
+def newest_event_before(session: Session, event: Event) -> int:
+    """The id of the newest event committed before ``event`` (0 for none).
+
+    Every change of an office records an event, and an office's events are
+    numbered in the order they commit (:func:`record`): when this is the
+    event a kept read of the office had seen, nothing changed in between
+    but ``event``'s own transaction. Events of other offices count too
+    (they only make a kept read be read again)."""
+    return int(session.connection().scalar(_NEWEST_EVENT_BEFORE, {"event_id": event.id}) or 0)
 
 
 # -- lookups -----------------------------------------------------------------
@@ -204,12 +239,16 @@ def _require_open(counter: Counter) -> None:
 
 # -- issuing -----------------------------------------------------------------
 
+# Issuing's own statements run on the session's connection: they read and
+# write nothing the session tracks, and the ORM's handling of a statement
+# costs more than SQLite's executing it.
+
 
 def next_sequence(session: Session, office_id: int, service_id: int, day: Any) -> int:
     """Take the next sequence of the day with one atomic upsert."""
     statement = _next_sequence_statement(session.get_bind().dialect.name)
     parameters = {"office_id": office_id, "service_id": service_id, "service_day": day}
-    return int(session.execute(statement, parameters).scalar_one())
+    return int(session.connection().execute(statement, parameters).scalar_one())
 
 
 @cache
@@ -251,7 +290,9 @@ _OPEN_COUNTERS_OF_SERVICE = (
 
 def open_counters_of(session: Session, service_id: int) -> int:
     """Staffed counters that serve the service."""
-    return int(session.scalar(_OPEN_COUNTERS_OF_SERVICE, {"service_id": service_id}) or 0)
+    return int(
+        session.connection().scalar(_OPEN_COUNTERS_OF_SERVICE, {"service_id": service_id}) or 0
+    )
 
 
 def issue_ticket(
@@ -265,6 +306,8 @@ def issue_ticket(
     channel: str = "kiosk",
     idempotency: tuple[str, str] | None = None,
     within_hours: bool = True,
+    office: Office | None = None,
+    service: Service | None = None,
 ) -> tuple[Ticket, bool]:
     """Issue the next number of a service; returns (ticket, newly_issued).
 
@@ -278,13 +321,19 @@ def issue_ticket(
 
     ``idempotency`` is (client, key): a repeat within 24 hours returns the
     ticket the first request issued instead of a new one.
+
+    ``office`` and ``service`` are the office's and the service's rows when
+    the caller has them (a process keeps them between requests: see
+    web/office_cache.py); the service must be the session's own.
     """
     if priority != PRIORITY_NONE and priority not in PRIORITY_CATEGORIES:
         raise Invalid(f"unknown priority category {priority!r}", "unknown_priority")
     if channel not in CHANNELS:
         raise Invalid(f"unknown channel {channel!r}", "unknown_channel")
-    office = get_office(session, office_id)
-    service = find_service(session, office_id, service_code)
+    if office is None or office.id != office_id:
+        office = get_office(session, office_id)
+    if service is None or service.office_id != office_id or service.code != service_code:
+        service = find_service(session, office_id, service_code)
     fingerprint = f"{service.id}|{priority}|{channel}"
     if idempotency is not None:
         earlier = earlier_request(session, idempotency, fingerprint, now)
@@ -411,7 +460,7 @@ def _insert_ticket(session: Session, service: Service, **values: Any) -> Ticket:
     as a loaded, persistent object: every column is known, so nothing is
     read back, and the unit of work has nothing to flush."""
     values = {**_NEW_TICKET_DEFAULTS, **values}
-    values["id"] = session.execute(_INSERT_TICKET, values).scalar_one()
+    values["id"] = session.connection().execute(_INSERT_TICKET, values).scalar_one()
     ticket = Ticket(**values, service=service)
     make_transient_to_detached(ticket)
     session.add(ticket)

@@ -161,6 +161,9 @@ class QueueView:
         self.now = now
         self._line: OfficeLine | None = None
         self._forecast: line.Forecast | None = None
+        #: Places the caller already knows (a ticket just issued), which
+        #: spare the forecast.
+        self.known_places: dict[int, line.Place | None] = {}
 
     @property
     def office_line(self) -> OfficeLine:
@@ -192,6 +195,8 @@ class QueueView:
         """Where a waiting ticket stands; None for any other ticket."""
         if ticket.state != WAITING:
             return None
+        if ticket.id in self.known_places:
+            return self.known_places[ticket.id]
         return self.forecast.tickets.get(ticket.id)
 
     def new_ticket_place(self, service_id: int) -> line.Place:

@@ -224,6 +224,9 @@ class LiveServer:
             "LUOT_ISSUE_RATE_LIMIT": "none",
             "LUOT_BOOKING_RATE_LIMIT": "none",
             "LUOT_LIVE_COALESCE_SECONDS": "0.05",
+            # Tests change services in the database behind the server's
+            # back, which no process hears of: it keeps no settings.
+            "LUOT_SETTINGS_CACHE_SECONDS": "0",
             "PYTHONUNBUFFERED": "1",
             **environment,
         }

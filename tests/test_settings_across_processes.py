@@ -1,0 +1,119 @@
+"""An administrator's change made in one server process reaches what
+another process keeps of the office, through the message queue (Redis)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from queueing.models import Service
+from tests.conftest import REDIS_URL, LiveServer
+from tests.manager.helpers import CSRF
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def two_processes(tmp_path):
+    if not REDIS_URL:
+        pytest.skip("Redis not configured: set LUOT_TEST_REDIS_URL (.ci/run does)")
+    environment = {
+        # One SQLite file for both, as two processes of one small office.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'luot.db'}",
+        "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
+        # Each run its own channel, so parallel runs never hear each other.
+        "LUOT_SOCKETIO_CHANNEL": f"luot-test-{secrets.token_hex(6)}",
+        "LUOT_SECRET_KEY": "shared-secret-of-both-processes",
+        # Long enough that only the message can explain a fresh read.
+        "LUOT_SETTINGS_CACHE_SECONDS": "600",
+    }
+    servers = []
+    try:
+        for name in ("a", "b"):
+            folder = tmp_path / name
+            folder.mkdir()
+            server = LiveServer(folder, **environment)
+            server.database_url = environment["DATABASE_URL"]
+            server.start()
+            servers.append(server)
+        yield servers
+    finally:
+        for server in servers:
+            server.close()
+
+
+def form_token(browser: requests.Session, url: str) -> str:
+    page = browser.get(url, timeout=10)
+    assert page.status_code == 200, page.status_code
+    found = CSRF.search(page.text)
+    assert found, "no csrf_token in the page"
+    return found.group(1) or found.group(2)
+
+
+def rename_service(server: LiveServer, code: str, name: str) -> None:
+    """The demo administrator renames the service in the admin screens."""
+    with server.db.read() as session:
+        service = session.scalar(select(Service).where(Service.code == code))
+    browser = requests.Session()
+    login = server.url("/login")
+    answer = browser.post(
+        login,
+        data={
+            "csrf_token": form_token(browser, login),
+            "username": "admin",
+            "password": "demo-admin",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    edit = server.url(f"/admin/services/{service.id}")
+    fields = {
+        "csrf_token": form_token(browser, edit),
+        "code": service.code,
+        "name": name,
+        "name_en": service.name_en,
+        "prefix": service.prefix,
+        "number_start": service.number_start,
+        "number_end": service.number_end,
+        "is_number_wrapping": "y",
+        "daily_cap": "",
+        "issue_from": service.issue_from or "",
+        "issue_until": service.issue_until or "",
+        "target_wait_minutes": service.target_wait_minutes,
+        "description": service.description,
+        "description_en": service.description_en,
+        "documents": service.documents,
+        "documents_en": service.documents_en,
+        "group_name": service.group_name,
+        "group_name_en": service.group_name_en,
+        "sort_order": service.sort_order,
+        "is_active": "y",
+        "slot_minutes": service.slot_minutes,
+        "slot_capacity": service.slot_capacity,
+    }
+    saved = browser.post(edit, data=fields, allow_redirects=False, timeout=10)
+    assert saved.status_code == 302, saved.text[:500]
+
+
+def issued_service_name(server: LiveServer) -> str:
+    answer = requests.post(server.url("/api/v1/tickets"), json={"service": "HT"}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["service_name"])
+
+
+def test_a_service_renamed_in_one_process_names_the_next_ticket_of_the_other(two_processes):
+    first, second = two_processes
+    before = issued_service_name(second)
+    rename_service(first, "HT", "Hộ tịch (đổi tên)")
+    assert issued_service_name(first) == "Hộ tịch (đổi tên)"
+    deadline = time.monotonic() + 5
+    name = before
+    while name == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+        name = issued_service_name(second)
+    assert name == "Hộ tịch (đổi tên)"
