@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from queueing.database import Database
 from queueing.models import Counter, Event, Office, Ticket
+from queueing.operations import newest_event
 from queueing.queries import (
     QueueView,
     counter_payload,
@@ -50,7 +51,8 @@ from queueing.queries import (
     service_codes,
     ticket_payload,
 )
-from web.office_cache import forget_on_settings_change
+from queueing.rules import service_day
+from web.office_cache import forget_on_settings_change, office_cache_of
 
 #: Kinds of event that announce a ticket on the displays.
 CALL_EVENTS = frozenset({"called", "recalled"})
@@ -308,8 +310,14 @@ class Publisher:
             office = session.get(Office, office_id)
             if office is None:
                 return
-            # One forecast of the line serves the state and every line's places.
+            version = newest_event(session)
+            # One forecast of the line serves the state and every line's
+            # places, and the tickets issued next (web/office_cache.py).
             view = QueueView(session, office, at)
+            day = service_day(at, office.timezone)
+            view.use_forecast(
+                office_cache_of(self.app).forecast(office, view.office_line, day, at, version)
+            )
             state = queue_state(session, office, at, _status_url(base_url), view)
             emit = self.socketio.emit
             emit(

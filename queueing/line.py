@@ -123,6 +123,9 @@ class Place:
     #: When its call is expected; None when no staffed counter can call it.
     call_at: datetime | None
 
+    def shifted(self, by: timedelta) -> Place:
+        return self if self.call_at is None or not by else Place(self.position, self.call_at + by)
+
     def wait_s(self, now: datetime) -> float | None:
         if self.call_at is None:
             return None
@@ -303,11 +306,41 @@ class Projection:
         heapq.heapify(heap)
         self._run(heap, [desk.normal_streak for desk in desks], {})
 
-    def forecast(self) -> Forecast:
-        """The forecast as it stands, a copy of its own."""
+    def forecast(self, now: datetime | None = None) -> Forecast | None:
+        """The forecast as it stands, a copy of its own, as run from ``now``
+        (by default the projection's own); None when it must be run again
+        for that (see :meth:`shift_to`)."""
+        shift = self.shift_to(now or self.now)
+        if shift is None:
+            return None
+        if not shift:
+            return Forecast(dict(self.tickets), dict(self.services), list(self.calls))
         return Forecast(
-            tickets=dict(self.tickets), services=dict(self.services), calls=list(self.calls)
+            {key: place.shifted(shift) for key, place in self.tickets.items()},
+            {key: place.shifted(shift) for key, place in self.services.items()},
+            list(self.calls),
         )
+
+    def shift_to(self, now: datetime) -> timedelta | None:
+        """How every time of the run moves when it is run from ``now``
+        rather than from its own start; None when the run would change
+        otherwise.
+
+        The start only decides when a counter free by then calls first. So
+        with every counter free at the start, the whole run moves with it;
+        with every counter busy until after ``now``, it does not move; with
+        some of each (or a counter that becomes free in between), the order
+        of the calls may change and the line is run again.
+        """
+        if now == self.now:
+            return timedelta(0)
+        if now < self.now:
+            return None
+        if all(desk.free_at is None or desk.free_at <= self.now for desk in self.desks):
+            return now - self.now
+        if all(desk.free_at is not None and desk.free_at >= now for desk in self.desks):
+            return timedelta(0)
+        return None
 
     def can_join(self, ticket: Waiting) -> bool:
         """Whether :meth:`join` takes the ticket: a walk-in of a service's

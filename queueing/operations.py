@@ -125,6 +125,7 @@ _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _HOLD_OFFICE = (
     select(Office.id).where(Office.id == bindparam("office_id")).with_for_update(key_share=True)
 )
+_NEWEST_EVENT = select(func.max(Event.id))
 _NEWEST_EVENT_BEFORE = select(func.max(Event.id)).where(Event.id < bindparam("event_id"))
 
 
@@ -137,6 +138,12 @@ def hold_office_log(session: Session, office_id: int) -> None:
     held.add(office_id)
     if session.get_bind().dialect.name == "postgresql":
         session.connection().execute(_HOLD_OFFICE, {"office_id": office_id})
+
+
+def newest_event(session: Session) -> int:
+    """The id of the newest event committed (0 for none); read it before
+    what it is to date: every event up to it is then in what is read."""
+    return int(session.scalar(_NEWEST_EVENT) or 0)
 
 
 def newest_event_before(session: Session, event: Event) -> int:

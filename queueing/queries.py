@@ -183,6 +183,11 @@ class QueueView:
             )
         return self._forecast
 
+    def use_forecast(self, forecast: line.Forecast) -> None:
+        """Answer from this forecast, run by the caller from :attr:`office_line`
+        (or kept from an earlier run of the same line)."""
+        self._forecast = forecast
+
     def figures(self, service_id: int) -> ServiceFigures:
         data = self.office_line
         return ServiceFigures(

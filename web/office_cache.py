@@ -19,9 +19,10 @@ event, so a ticket issued when the newest event before its own is that one
 joins the kept forecast (a few turns of the counters) instead of reading and
 running the whole line again; any other change, another process's too, is
 seen as a newer event and the line is read again. A forecast is run from
-its ``now``: it is kept for ``FORECAST_FRESH_S`` at most, so that a wait
-told to a citizen is never more than that off the whole line run at the
-moment of the answer.
+its ``now``, and answers for a later moment only when that changes nothing
+but every time by as much (every counter free at its start) or nothing at
+all (every counter busy until after that moment): what a citizen is told
+is the whole line run at the moment of the answer.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from sqlalchemy import select
 
 from queueing import line
 from queueing.database import Database
+from queueing.line import Forecast
 from queueing.models import Event, Office, Service
 from queueing.queries import OfficeLine
 from web.access import Principal, check_office, resolve_office
@@ -50,8 +52,9 @@ log = logging.getLogger("luot.office_cache")
 SETTINGS_EVENTS = frozenset(
     {"office_created", "office_updated", "service_created", "service_updated"}
 )
-#: How long a kept forecast answers: the waits it gives are as of its start.
-FORECAST_FRESH_S = 1.0
+#: How long a kept forecast answers: a service time leaves the sample a
+#: week after it ended, which no event tells.
+FORECAST_KEPT_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +150,15 @@ class OfficeCache:
             kept is None
             or (kept.version != version - 1 and kept.version != newest_before())
             or kept.day != day
-            or not timedelta(0)
-            <= waiting.queued_at - kept.at
-            <= timedelta(seconds=FORECAST_FRESH_S)
+            or waiting.queued_at - kept.at > timedelta(seconds=FORECAST_KEPT_S)
             or not kept.projection.can_join(waiting)
         ):
             return None
+        shift = kept.projection.shift_to(waiting.queued_at)
+        if shift is None:
+            return None
         kept.version = version
-        return kept.projection.join(waiting)
+        return kept.projection.join(waiting).shifted(shift)
 
     def keep_line(
         self,
@@ -165,16 +169,43 @@ class OfficeCache:
         version: int,
     ) -> line.Projection:
         """Run the office's line read at ``at`` and keep it as of ``version``."""
-        office = settings.office
-        projection = line.Projection(
-            line.Line(data.waiting, office.priority_ratio),
-            data.desks,
-            at,
-            data.service_seconds,
-            float(office.default_service_seconds),
-        )
-        self._lines[office.id] = _KeptLine(version, day, at, projection)
+        projection = _project(settings.office, data, at)
+        self._lines[settings.office.id] = _KeptLine(version, day, at, projection)
         return projection
+
+    def forecast(
+        self, office: Office, data: OfficeLine, day: date, at: datetime, version: int
+    ) -> line.Forecast:
+        """The office's forecast for its screens, ``data`` read at ``at``
+        when the newest event was ``version``: the kept one when it has seen
+        just that, else ``data`` run and kept, unless the kept one is newer.
+        Screens and issuing share one run of the line."""
+        kept = self._lines.get(office.id)
+        if (
+            kept is not None
+            and kept.version == version
+            and kept.day == day
+            and at - kept.at <= timedelta(seconds=FORECAST_KEPT_S)
+        ):
+            forecast = kept.projection.forecast(at)
+            if forecast is not None:
+                return forecast
+        projection = _project(office, data, at)
+        if kept is None or kept.version <= version:
+            self._lines[office.id] = _KeptLine(version, day, at, projection)
+            # Tickets issued meanwhile join the kept one: the screens' is a copy.
+            return Forecast(dict(projection.tickets), dict(projection.services), projection.calls)
+        return Forecast(projection.tickets, projection.services, projection.calls)
+
+
+def _project(office: Office, data: OfficeLine, at: datetime) -> line.Projection:
+    return line.Projection(
+        line.Line(data.waiting, office.priority_ratio),
+        data.desks,
+        at,
+        data.service_seconds,
+        float(office.default_service_seconds),
+    )
 
 
 def _request_key(code: str | None, principal: Principal | None) -> Any:

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import event, select, update
 
-from queueing import settings
+from queueing import operations, settings
 from queueing.models import Office, Service
 from queueing.operations import Actor
 from tests.conftest import make_app
@@ -175,3 +175,13 @@ def test_every_issued_ticket_is_placed_as_the_whole_line_run_again(client, clock
     for fields in ({"priority": "elderly"}, {}):
         ticket = issue(client, "DD", **fields)
         assert (ticket["position"], ticket["estimated_wait_s"]) == place_read_back(client, ticket)
+
+
+def test_a_call_made_by_another_process_places_the_next_ticket_anew(client, app_db, clock):
+    for code in ("HT", "DD", "HT"):
+        issue(client, code)
+    # Another process calls: its event is all this one can know of it.
+    called = app_db.write(lambda session: operations.call_next(session, 1, clock(), Actor("x")))
+    assert called is not None
+    ticket = issue(client, "HT")
+    assert (ticket["position"], ticket["estimated_wait_s"]) == place_read_back(client, ticket)

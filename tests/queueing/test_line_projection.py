@@ -92,3 +92,21 @@ def test_only_a_walk_in_arriving_last_joins_a_projection():
     assert not projection.can_join(Waiting(4, 1, False, True, NOW + timedelta(seconds=1)))
     assert not projection.can_join(Waiting(5, 1, False, False, NOW, is_booked=True))
     assert projection.can_join(Waiting(6, 1, False, False, NOW))
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_a_projection_run_from_a_later_moment_is_the_line_run_then_or_is_refused(seed):
+    rng = random.Random(seed)
+    tickets, desks, seconds, ratio = random_office(rng)
+    projection = Projection(Line(tickets, ratio), desks, NOW, seconds, 300.0)
+    later = NOW + timedelta(seconds=rng.choice((0, 1, 30, 400, 4000)))
+    moved = projection.forecast(later)
+    if moved is None:
+        # Some counters free from the start, some busy past it.
+        assert any(d.free_at is None or d.free_at <= later for d in desks)
+        assert any(d.free_at is not None and d.free_at > NOW for d in desks)
+        return
+    expected = Line(tickets, ratio).forecast(desks, later, seconds, 300.0)
+    assert moved.tickets == expected.tickets
+    assert moved.services == expected.services
+    assert moved.calls == expected.calls
