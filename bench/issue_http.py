@@ -1,6 +1,6 @@
 """Tickets issued per second over HTTP against a real server process.
 
-    .venv/bin/python bench/issue_http.py [--clients 8] [--tickets 5000] [--database-url URL]
+    .venv/bin/python bench/issue_http.py [--clients 8] [--tickets 3000] [--database-url URL]
 
 Starts ``python server.py`` on a free 127.0.0.1 port with a fresh SQLite file
 (or the given database, which must be empty), issues ``--tickets`` tickets
@@ -71,7 +71,7 @@ def measure(port: int, clients: int, tickets: int) -> tuple[list[float], int, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--tickets", type=int, default=5000)
+    parser.add_argument("--tickets", type=int, default=3000)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
