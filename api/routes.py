@@ -161,12 +161,15 @@ def issue_ticket() -> tuple[Response, int]:
         raise Invalid("language must be vi or en", "unknown_language")
     idempotency = idempotency_of(principal)
     actor = principal.actor if principal else Actor("public")
-    at = now()
     cache = office_cache_of(current_app)
     kept = cache.office(office_param(body), principal)
 
     def work(session: Session) -> tuple[dict[str, Any], bool]:
         office = kept.office
+        # The clock is read once the office's issues take their turn: the
+        # tickets of an office then arrive in the order they are issued.
+        operations.hold_office_log(session, office.id)
+        at = now()
         if kiosk_id is not None:
             printing_jobs.find_kiosk(session, kiosk_id, office.id)
         service = kept.services.get(service_code)

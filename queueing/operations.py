@@ -131,7 +131,8 @@ _NEWEST_EVENT_BEFORE = select(func.max(Event.id)).where(Event.id < bindparam("ev
 
 def hold_office_log(session: Session, office_id: int) -> None:
     """Hold the office's row until commit, once per transaction, on
-    PostgreSQL (SQLite's BEGIN IMMEDIATE already holds the database)."""
+    PostgreSQL (SQLite's BEGIN IMMEDIATE already holds the database): the
+    office's recorders take turns from here on."""
     held: set[int] = session.info.setdefault("held_offices", set())
     if office_id in held:
         return
@@ -335,6 +336,9 @@ def issue_ticket(
     """
     if priority != PRIORITY_NONE and priority not in PRIORITY_CATEGORIES:
         raise Invalid(f"unknown priority category {priority!r}", "unknown_priority")
+    # The office before the service's number: every issue takes them in
+    # this order, so two never wait for each other.
+    hold_office_log(session, office_id)
     if channel not in CHANNELS:
         raise Invalid(f"unknown channel {channel!r}", "unknown_channel")
     if office is None or office.id != office_id:
