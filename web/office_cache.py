@@ -254,7 +254,10 @@ def _redis_client(app: Flask, url: str) -> Any:
     if client is None:
         import redis
 
-        client = app.extensions["luot.settings_redis"] = redis.Redis.from_url(url)
+        # An administrator's request waits for this: never long.
+        client = app.extensions["luot.settings_redis"] = redis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=2
+        )
     return client
 
 
@@ -268,7 +271,8 @@ def listen_for_settings_changes(app: Flask) -> None:
     cache = office_cache_of(app)
     while True:
         try:
-            pubsub = redis.Redis.from_url(url).pubsub(ignore_subscribe_messages=True)
+            client = redis.Redis.from_url(url, socket_connect_timeout=5)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
             pubsub.subscribe(settings_channel(app))
             # Whatever changed while not listening is read again.
             cache.forget()

@@ -9,11 +9,12 @@ import time
 from sqlalchemy import event, select, update
 
 from queueing import operations, settings
-from queueing.models import Office, Service
+from queueing.models import Event, Office, Service
 from queueing.operations import Actor
 from tests.conftest import make_app
 from tests.manager.helpers import csrf_token, log_in, make_user
 from web.context import write
+from web.office_cache import forget_on_settings_change, office_cache_of
 
 
 def issue(client, service="HT", **fields):
@@ -185,3 +186,16 @@ def test_a_call_made_by_another_process_places_the_next_ticket_anew(client, app_
     assert called is not None
     ticket = issue(client, "HT")
     assert (ticket["position"], ticket["estimated_wait_s"]) == place_read_back(client, ticket)
+
+
+def test_an_unreachable_message_queue_still_drops_what_the_process_keeps(app, client):
+    issue(client)
+    cache = office_cache_of(app)
+    assert cache._offices
+    # Nothing listens on port 1: the change is committed all the same, and
+    # the other processes read it again when their copies expire.
+    app.config["SOCKETIO_MESSAGE_QUEUE"] = "redis://127.0.0.1:1/0"
+    started = time.monotonic()
+    forget_on_settings_change(app, [Event(office_id=1, kind="service_updated")])
+    assert time.monotonic() - started < 5
+    assert not cache._offices
