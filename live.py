@@ -310,7 +310,7 @@ class Publisher:
             office = session.get(Office, office_id)
             if office is None:
                 return
-            version = newest_event(session)
+            version = newest_event(session, office_id)
             # One forecast of the line serves the state and every line's
             # places, and the tickets issued next (web/office_cache.py).
             view = QueueView(session, office, at)

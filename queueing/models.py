@@ -507,6 +507,8 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_office_time", "office_id", "created_at"),
+        # The office's newest event, which says whether its line changed.
+        Index("ix_events_office_id", "office_id", "id"),
         Index("ix_events_ticket", "ticket_id"),
     )
 

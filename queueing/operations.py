@@ -125,8 +125,8 @@ _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _HOLD_OFFICE = (
     select(Office.id).where(Office.id == bindparam("office_id")).with_for_update(key_share=True)
 )
-_NEWEST_EVENT = select(func.max(Event.id))
-_NEWEST_EVENT_BEFORE = select(func.max(Event.id)).where(Event.id < bindparam("event_id"))
+_NEWEST_EVENT = select(func.max(Event.id)).where(Event.office_id == bindparam("office_id"))
+_NEWEST_EVENT_BEFORE = _NEWEST_EVENT.where(Event.id < bindparam("event_id"))
 
 
 def hold_office_log(session: Session, office_id: int) -> None:
@@ -141,21 +141,24 @@ def hold_office_log(session: Session, office_id: int) -> None:
         session.connection().execute(_HOLD_OFFICE, {"office_id": office_id})
 
 
-def newest_event(session: Session) -> int:
-    """The id of the newest event committed (0 for none); read it before
-    what it is to date: every event up to it is then in what is read."""
-    return int(session.scalar(_NEWEST_EVENT) or 0)
+def newest_event(session: Session, office_id: int) -> int:
+    """The id of the office's newest event committed (0 for none); read it
+    before what it is to date: every event up to it is then in what is read."""
+    return int(session.scalar(_NEWEST_EVENT, {"office_id": office_id}) or 0)
 
 
 def newest_event_before(session: Session, event: Event) -> int:
-    """The id of the newest event committed before ``event`` (0 for none).
+    """The id of the newest event of ``event``'s office committed before it
+    (0 for none).
 
     Every change of an office records an event, and an office's events are
     numbered in the order they commit (:func:`record`): when this is the
     event a kept read of the office had seen, nothing changed in between
-    but ``event``'s own transaction. Events of other offices count too
-    (they only make a kept read be read again)."""
-    return int(session.connection().scalar(_NEWEST_EVENT_BEFORE, {"event_id": event.id}) or 0)
+    but ``event``'s own transaction. Other offices' events, numbered from
+    the same sequence, do not count: a busy province leaves an office's
+    kept read alone."""
+    parameters = {"office_id": event.office_id, "event_id": event.id}
+    return int(session.connection().scalar(_NEWEST_EVENT_BEFORE, parameters) or 0)
 
 
 # -- lookups -----------------------------------------------------------------
