@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-from flask import Flask, redirect, url_for
+from flask import Flask, abort, redirect, url_for
 from itsdangerous import BadSignature
 from werkzeug.http import parse_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -250,6 +250,17 @@ def _register_areas(app: Flask) -> None:
     def home() -> Response:
         return redirect(url_for("kiosk.kiosk_home"))
 
+    @app.route("/socket.io/", methods=["GET", "POST"])
+    @app.route("/socket.io/", endpoint="socket_io_websocket", websocket=True)
+    def socket_io() -> Response:
+        """Never served: Engine.IO answers this path before Flask does. The
+        rule is for Flask-SocketIO, which runs every connect and event
+        handler in a request context of this path: unmatched, each context
+        held a NotFound and its traceback, a reference cycle that only the
+        garbage collector frees, in pauses that grow with the screens
+        connected."""
+        abort(404)
+
 
 def _seed_demo(app: Flask) -> None:
     from queueing.demo import seed_demo
@@ -257,6 +268,10 @@ def _seed_demo(app: Flask) -> None:
     database: Database = app.extensions["luot.database"]
     now = datetime.now(UTC)
     database.write(lambda session: seed_demo(session, now, timezone=app.config["LUOT_TIMEZONE"]))
+
+
+#: The collector's thresholds in a serving process (gc.set_threshold).
+GC_THRESHOLDS = (10_000, 10, 100)
 
 
 def start_background_jobs(app: Flask) -> None:
@@ -276,6 +291,14 @@ def start_background_jobs(app: Flask) -> None:
     # of the process waits for it).
     gc.collect()
     gc.freeze()
+    # Each call or state sent to a thousand screens makes tens of thousands
+    # of short-lived objects (packets, frames) that are still queued when
+    # a young collection every 700 allocations runs: promoted, they made
+    # a full collection over every connection's objects (about 100 ms with
+    # 1,000 displays) every few calls. Young collections every 10,000
+    # allocations let them die young, and a full collection waits for a
+    # hundred middle ones rather than ten (bench/README.md, "Fan-out").
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def main(argv: list[str] | None = None) -> None:

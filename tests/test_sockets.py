@@ -429,3 +429,14 @@ def test_every_terminal_command_is_acked_whatever_it_is_sent(terminal, event, pa
     ack = terminal.emit(event, payload, namespace="/counter", callback=True)
     assert ack["ok"] is False
     assert ack["error"]["code"] in {"malformed_request", "invalid_field"}
+
+
+@pytest.mark.parametrize("websocket", [False, True], ids=["polling", "websocket"])
+def test_the_socket_io_path_matches_a_rule_of_the_app(app, websocket):
+    """Flask-SocketIO runs each handler in a request context of this path: a
+    path no rule matches gave each a NotFound and its traceback, a reference
+    cycle for the garbage collector per connection and event."""
+    scheme = "ws" if websocket else "http"
+    adapter = app.url_map.bind("luot.test", url_scheme=scheme)
+    endpoint, _arguments = adapter.match("/socket.io/", method="GET", websocket=websocket)
+    assert endpoint in ("socket_io", "socket_io_websocket")
