@@ -29,7 +29,11 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
-    """Close days at midnight from inside the serving worker."""
+    """Close days at midnight from inside the serving worker; when told to
+    stop, hand its Socket.IO clients to the other processes at once."""
     from server import start_background_jobs
+    from web.extensions import socketio
+    from web.jobs import drop_connections_when_stopping
 
     start_background_jobs(worker.wsgi)
+    socketio.start_background_task(drop_connections_when_stopping, lambda: worker.alive)

@@ -132,3 +132,40 @@ def day_close_loop(app: Flask) -> None:
             except Exception:
                 log.exception("%s failed; trying again in %.0f s", name, interval)
         socketio.sleep(interval)
+
+
+#: How often a serving worker looks whether it has been told to stop.
+STOP_CHECK_SECONDS = 0.2
+
+
+def drop_connections_when_stopping(is_serving: Callable[[], bool]) -> None:
+    """Runs for the life of the process: once ``is_serving()`` turns false
+    (gunicorn's worker on SIGTERM, as in a rolling restart), drop every
+    Socket.IO connection this process holds.
+
+    A stopping gunicorn worker stops accepting, then serves on until its
+    open connections close or the graceful timeout (20 s) ends them; a
+    display's WebSocket never closes by itself, so every restart held its
+    screens on a process on its way out for the whole timeout. Dropped
+    without a close packet, as a lost network would, the clients reconnect
+    at once (behind nginx, to a process still serving) and resync from the
+    state sent on connecting; the requests in flight still finish, and the
+    worker leaves as soon as they have.
+    """
+    while is_serving():
+        socketio.sleep(STOP_CHECK_SECONDS)
+    server = socketio.server
+    if server is None:
+        return
+    # Until the process ends: the worker closes its listener up to a second
+    # after the signal, and a client quick to reconnect may land here again.
+    while True:
+        sockets = list(server.eio.sockets.values())
+        if sockets:
+            log.info("stopping: dropping %d Socket.IO connection(s)", len(sockets))
+        for connection in sockets:
+            try:
+                connection.close(wait=False, abort=True)
+            except Exception:
+                log.exception("dropping a Socket.IO connection failed")
+        socketio.sleep(STOP_CHECK_SECONDS)
