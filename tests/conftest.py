@@ -230,8 +230,20 @@ class LiveServer:
             "PYTHONUNBUFFERED": "1",
             **environment,
         }
+        self.command = [sys.executable, "server.py", "--port", str(self.port)]
         self.process: Any = None
         self._database: Database | None = None
+
+    def serve_with_gunicorn(self) -> None:
+        """Serve as production does: gunicorn with deploy/gunicorn.conf.py."""
+        self.environment["LUOT_BIND"] = f"127.0.0.1:{self.port}"
+        self.environment.setdefault("LUOT_SECRET_KEY", "test-only-secret-of-a-gunicorn-server")
+        self.command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "server:create_app()",
+        ]
 
     def start(self) -> None:
         import subprocess
@@ -241,7 +253,7 @@ class LiveServer:
 
         log = (self.folder / "server.log").open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "server.py", "--port", str(self.port)],
+            self.command,
             cwd=ROOT,
             env=self.environment,
             stdout=log,
@@ -251,10 +263,13 @@ class LiveServer:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.url("/api/v1/queue"), timeout=1).status_code == 200:
+                if requests.get(self.url("/api/v1/queue"), timeout=5).status_code == 200:
                     return
             except requests.ConnectionError:
                 time.sleep(0.1)
+            except requests.Timeout:
+                # gunicorn listens before its worker has loaded the app.
+                pass
         self.stop()
         raise RuntimeError("server did not start: " + (self.folder / "server.log").read_text())
 
