@@ -53,6 +53,11 @@ def from_environment(*, demo_default: bool) -> dict[str, Any]:
         # How long a SQLite writer waits for a lock held elsewhere (a backup, a
         # command) before the request fails with 503, in milliseconds.
         "LUOT_DB_BUSY_TIMEOUT_MS": _int("LUOT_DB_BUSY_TIMEOUT_MS", 10_000),
+        # PostgreSQL connections each process keeps, and may open beyond them
+        # at a burst; all processes together must stay under the server's
+        # max_connections.
+        "LUOT_DB_POOL_SIZE": _int("LUOT_DB_POOL_SIZE", 10),
+        "LUOT_DB_MAX_OVERFLOW": _int("LUOT_DB_MAX_OVERFLOW", 20),
         # redis://... links several server processes; empty means one process.
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE", "").strip(),
         # The Redis channel the processes of one installation share.

@@ -131,7 +131,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "luot.db")
     database = Database(
-        app.config["DATABASE_URL"], busy_timeout_ms=app.config["LUOT_DB_BUSY_TIMEOUT_MS"]
+        app.config["DATABASE_URL"],
+        busy_timeout_ms=app.config["LUOT_DB_BUSY_TIMEOUT_MS"],
+        pool_size=app.config["LUOT_DB_POOL_SIZE"],
+        max_overflow=app.config["LUOT_DB_MAX_OVERFLOW"],
     )
     app.extensions["luot.database"] = database
     app.extensions["luot.office_cache"] = OfficeCache(

@@ -29,6 +29,13 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 RETRIES = 5
 
 
+#: PostgreSQL connections a process keeps open, and may open beyond them at
+#: a burst: every process of an installation counts against the server's
+#: ``max_connections`` (100 by default), so many processes need fewer each.
+POOL_SIZE = 10
+POOL_OVERFLOW = 20
+
+
 class DatabaseBusy(Exception):
     """The database stayed locked or kept conflicting; nothing was changed."""
 
@@ -53,7 +60,12 @@ def _configure_sqlite(engine: Engine, *, is_writer: bool, busy_timeout_ms: int) 
 
 
 def make_engine(
-    url: str, *, is_writer: bool = True, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+    url: str,
+    *,
+    is_writer: bool = True,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = POOL_OVERFLOW,
 ) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -65,7 +77,7 @@ def make_engine(
         )
         _configure_sqlite(engine, is_writer=is_writer, busy_timeout_ms=busy_timeout_ms)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _is_locked(error: DBAPIError) -> bool:
@@ -92,9 +104,18 @@ def _is_retryable(error: DBAPIError) -> bool:
 class Database:
     """An engine and its sessions, with the one way to write: :meth:`write`."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+        pool_size: int = POOL_SIZE,
+        max_overflow: int = POOL_OVERFLOW,
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
+        self.engine = make_engine(
+            url, busy_timeout_ms=busy_timeout_ms, pool_size=pool_size, max_overflow=max_overflow
+        )
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         # Every leg written keeps its durations, and a change to a past day
         # marks the day's report pack stale.
