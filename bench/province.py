@@ -60,7 +60,8 @@ and after the screens connect), and the clients' own processor time.
 
 **--rolling-restart**: at a third of the day each process in turn is
 stopped as ``systemctl restart`` stops it (SIGTERM: gunicorn's graceful
-stop) and started again, the day running on. Reported: how long each
+stop) and started again, ``--restart-gap`` seconds (12) after the one
+before, the day running on. Reported: how long each
 process took to leave and to be back, how many clients were dropped and
 how long they took to be connected again (drop → state received), the
 requests that failed and were retried; and the checks: every ticket
@@ -873,7 +874,11 @@ async def client_main(plans: list[OfficePlan], settings: ClientSettings, pipe: A
                 break
             hour = DAY_START_H + (DAY_END_H - DAY_START_H) * elapsed / settings.day_s
             rate = settings.peak_rate * share * max(curve(hour), 0.02)
-            await asyncio.sleep(rng.expovariate(rate))
+            gap = rng.expovariate(rate)
+            if elapsed + gap >= settings.day_s:
+                await asyncio.sleep(settings.day_s - elapsed)
+                break
+            await asyncio.sleep(gap)
             plan = rng.choices(plans, weights)[0]
             service = rng.choices([s[0] for s in plan.services], [s[3] for s in plan.services])[0]
             tasks.append(asyncio.ensure_future(issue(plan, service)))
@@ -980,8 +985,13 @@ def schema_url(database_url: str, schema: str) -> str:
     return f"{database_url}{separator}options=-csearch_path%3D{schema}"
 
 
-def rolling_restart(servers: list[Gunicorn], log: list[dict[str, float]]) -> None:
-    for server in servers:
+def rolling_restart(servers: list[Gunicorn], log: list[dict[str, float]], gap_s: float) -> None:
+    """Each process in turn, ``gap_s`` apart: nginx holds a process that
+    failed a request as down for its ``fail_timeout`` (10 s), and with every
+    process so marked it answers 502 to all until the first is due again."""
+    for number, server in enumerate(servers):
+        if number:
+            time.sleep(gap_s)
         began = time.monotonic()
         server.stop()
         left = time.monotonic()
@@ -1071,6 +1081,9 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=1)
     parser.add_argument("--direct", action="store_true", help="no nginx: offices by process")
     parser.add_argument("--rolling-restart", action="store_true")
+    parser.add_argument(
+        "--restart-gap", type=float, default=12.0, help="seconds between two processes' restarts"
+    )
     parser.add_argument("--pool", type=int, default=5, help="PostgreSQL pool (and overflow)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", help="also write the figures to this file")
@@ -1170,7 +1183,7 @@ def main() -> None:
             time.sleep(args.day_seconds / 3)
             for index, server in enumerate(servers):
                 cpu_lost[index] = cpu_seconds(server.worker_pid()) - cpu_before[index]
-            rolling_restart(servers, restarts)
+            rolling_restart(servers, restarts, args.restart_gap)
             cpu_before = [cpu_seconds(server.worker_pid()) for server in servers]
         # The figures cover the day: from the go to its end.
         time.sleep(max(0.0, began + args.day_seconds - time.monotonic()))
