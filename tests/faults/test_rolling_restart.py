@@ -247,13 +247,14 @@ def test_rolling_restart_loses_no_ticket_call_or_display_update(two_gunicorns):
     def setup(session):
         # Counters 1 and 2 work Hộ tịch only: the phone's ticket (Lao động)
         # waits for counter 3, which calls it while the phone's process is down.
-        land = session.scalar(select(Service.id).where(Service.code == "HT"))
+        civil_status = session.scalar(select(Service.id).where(Service.code == "HT"))
         for counter in session.scalars(select(Counter).where(Counter.number.in_((1, 2)))):
-            counter.service_links = [CounterService(service_id=land)]
+            counter.service_links = [CounterService(service_id=civil_status)]
 
     first.db.write(setup)
     counters = {
-        c["number"]: c["id"] for c in requests.get(first.url("/api/v1/counters")).json()["counters"]
+        c["number"]: c["id"]
+        for c in requests.get(first.url("/api/v1/counters"), timeout=10).json()["counters"]
     }
     followed = requests.post(first.url("/api/v1/tickets"), json={"service": "LD"}, timeout=10)
     assert followed.status_code == 201
