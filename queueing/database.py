@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Event
@@ -34,10 +35,18 @@ RETRIES = 5
 #: ``max_connections`` (100 by default), so many processes need fewer each.
 POOL_SIZE = 10
 POOL_OVERFLOW = 20
+#: How long a request waits for a pooled connection before it fails (503).
+POOL_TIMEOUT_S = 30.0
 
 
 class DatabaseBusy(Exception):
-    """The database stayed locked or kept conflicting; nothing was changed."""
+    """The database stayed locked or kept conflicting, or every connection
+    of the pool stayed in use; nothing was changed."""
+
+
+#: A request that waited its pool's timeout (30 s) for a connection: the
+#: clients retry a 503 (the kiosk page does), as they would a lock.
+ALL_CONNECTIONS_BUSY = "every database connection is in use; nothing was changed"
 
 
 def _configure_sqlite(engine: Engine, *, is_writer: bool, busy_timeout_ms: int) -> None:
@@ -66,6 +75,7 @@ def make_engine(
     busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
     pool_size: int = POOL_SIZE,
     max_overflow: int = POOL_OVERFLOW,
+    pool_timeout_s: float = POOL_TIMEOUT_S,
 ) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -74,10 +84,17 @@ def make_engine(
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             pool_size=10,
             max_overflow=30,
+            pool_timeout=pool_timeout_s,
         )
         _configure_sqlite(engine, is_writer=is_writer, busy_timeout_ms=busy_timeout_ms)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
+    )
 
 
 def _is_locked(error: DBAPIError) -> bool:
@@ -111,10 +128,15 @@ class Database:
         busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
         pool_size: int = POOL_SIZE,
         max_overflow: int = POOL_OVERFLOW,
+        pool_timeout_s: float = POOL_TIMEOUT_S,
     ) -> None:
         self.url = url
         self.engine = make_engine(
-            url, busy_timeout_ms=busy_timeout_ms, pool_size=pool_size, max_overflow=max_overflow
+            url,
+            busy_timeout_ms=busy_timeout_ms,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout_s=pool_timeout_s,
         )
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         # Every leg written keeps its durations, and a change to a past day
@@ -138,6 +160,8 @@ class Database:
         session = self.read_sessionmaker()
         try:
             yield session
+        except PoolTimeout as error:
+            raise DatabaseBusy(ALL_CONNECTIONS_BUSY) from error
         finally:
             # close() ends the transaction without expiring what was loaded.
             session.close()
@@ -160,6 +184,9 @@ class Database:
                 with session.begin():
                     result = work(session)
                 events: list[Event] = list(session.info.get("events", []))
+            except PoolTimeout as error:
+                session.close()
+                raise DatabaseBusy(ALL_CONNECTIONS_BUSY) from error
             except DBAPIError as error:
                 session.close()
                 if _is_locked(error):
