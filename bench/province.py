@@ -78,6 +78,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import gc
 import itertools
@@ -1099,6 +1100,14 @@ def main() -> None:
     admin = create_engine(args.database_url)
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
+
+    def drop_schema() -> None:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+    # Dropped however the run ends (an error, ^C) but a kill.
+    atexit.register(drop_schema)
     url = schema_url(args.database_url, schema)
     folder = Path(tempfile.mkdtemp(prefix="luot-province-"))
     servers: list[Gunicorn] = []
@@ -1297,9 +1306,6 @@ def main() -> None:
         print(f"{name}: {value}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2, ensure_ascii=False))
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 if __name__ == "__main__":
