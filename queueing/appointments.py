@@ -360,6 +360,19 @@ def check_in_once(
     return appointment, ticket, True
 
 
+def offices_with_past_bookings(session: Session, now: datetime) -> list[int]:
+    """Offices with a booking not checked in whose time has begun: the only
+    ones :func:`mark_missed` may have something to do in."""
+    return list(
+        session.scalars(
+            select(Appointment.office_id)
+            .where(Appointment.state == BOOKED, Appointment.start < now)
+            .distinct()
+            .order_by(Appointment.office_id)
+        )
+    )
+
+
 def mark_missed(session: Session, office_id: int, now: datetime) -> int:
     """Bookings not checked in by the end of their late window become
     missed (their time has passed: they free nothing); returns how many."""

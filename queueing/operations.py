@@ -1056,6 +1056,19 @@ def is_terminal_silent(counter: Counter, office: Office, now: datetime) -> bool:
     return silent_s > office.terminal_grace_minutes * 60
 
 
+def offices_with_terminals(session: Session) -> list[int]:
+    """Offices where a clerk's terminal works a counter: the only ones
+    :func:`free_silent_counters` may have something to do in."""
+    return list(
+        session.scalars(
+            select(Counter.office_id)
+            .where(Counter.terminal_seen_at.is_not(None), Counter.clerk_id.is_not(None))
+            .distinct()
+            .order_by(Counter.office_id)
+        )
+    )
+
+
 def free_silent_counters(session: Session, office_id: int, now: datetime) -> int:
     """Pause and free every counter whose clerk's terminal fell silent for
     the grace period; returns how many."""

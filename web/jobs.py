@@ -6,10 +6,11 @@ import logging
 from collections.abc import Callable, Iterable
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from queueing import appointments, operations
+from queueing.database import Database
 from queueing.models import Office
 from queueing.operations import Actor
 from queueing.reports import packs
@@ -57,8 +58,11 @@ def free_silent_counters(app: Flask) -> int:
     the office's grace period; returns how many."""
     with app.app_context():
         now = current_time()
+        with database().read() as session:
+            office_ids = operations.offices_with_terminals(session)
         freed = in_each_office(
-            lambda session, office_id: operations.free_silent_counters(session, office_id, now)
+            lambda session, office_id: operations.free_silent_counters(session, office_id, now),
+            office_ids,
         )
         if freed:
             log.info("paused %d counter(s) whose terminal fell silent", freed)
@@ -96,12 +100,73 @@ def mark_missed_bookings(app: Flask) -> int:
     missed, in every office; returns how many."""
     with app.app_context():
         now = current_time()
+        with database().read() as session:
+            office_ids = appointments.offices_with_past_bookings(session, now)
         missed = in_each_office(
-            lambda session, office_id: appointments.mark_missed(session, office_id, now)
+            lambda session, office_id: appointments.mark_missed(session, office_id, now),
+            office_ids,
         )
         if missed:
             log.info("marked %d booking(s) missed", missed)
         return missed
+
+
+#: The PostgreSQL advisory lock whose holder runs the background pass
+#: ("LUOB"; the schema's upgrades take "LUOT").
+BACKGROUND_PASS_LOCK = 0x4C554F42
+
+
+class PassHolder:
+    """Whether this process runs the background pass: one process of an
+    installation does, however many serve. On PostgreSQL it is the process
+    that holds a session advisory lock on a connection it keeps for that;
+    when that process ends, its connection closes, the lock is free, and
+    another process takes it at its next pass. With SQLite (one process)
+    it always does.
+
+    Every process running every pass over every office read and wrote each
+    office twice a minute per process: at a country's size (3,355 offices,
+    two dozen processes) thousands of transactions a second, more than
+    the tickets' (bench/README.md, "A province in a box")."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.connection: Connection | None = None
+
+    def holds(self) -> bool:
+        if self.database.dialect != "postgresql":
+            return True
+        try:
+            if self.connection is not None:
+                # Still connected, so still holding it.
+                self.connection.execute(text("SELECT 1"))
+                self.connection.commit()
+                return True
+            connection = self.database.engine.connect()
+            taken = connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": BACKGROUND_PASS_LOCK}
+            )
+            connection.commit()
+            if not taken:
+                connection.close()
+                return False
+            self.connection = connection
+            log.info("this process runs the background pass")
+            return True
+        except Exception:
+            log.exception("the background pass's lock could not be checked; trying again")
+            self.release()
+            return False
+
+    def release(self) -> None:
+        """Give the lock up (closing its connection gives it up)."""
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.invalidate()
+                connection.close()
+            except Exception:
+                log.exception("closing the background pass's connection failed")
 
 
 def day_close_loop(app: Flask) -> None:
@@ -110,7 +175,8 @@ def day_close_loop(app: Flask) -> None:
     and is then packed for the reports (every closed day not yet packed, in
     the first passes); counters left by their clerks are paused within a
     minute of the grace; bookings not checked in are marked missed within a
-    minute of their late window's end."""
+    minute of their late window's end. One process of an installation runs
+    the pass (:class:`PassHolder`)."""
     interval = float(app.config["LUOT_DAY_CLOSE_INTERVAL"])
     backlog = True
 
@@ -120,7 +186,11 @@ def day_close_loop(app: Flask) -> None:
         backlog = backlog and packed >= packs.DAYS_PER_PASS
         return packed
 
+    holder = PassHolder(app.extensions["luot.database"])
     while True:
+        if not holder.holds():
+            socketio.sleep(interval)
+            continue
         for name, job in (
             ("close_stale_days", close_stale_days),
             ("pack_report_days", pack),

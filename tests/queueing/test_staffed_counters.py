@@ -169,6 +169,22 @@ def test_a_silent_terminal_pauses_its_counter_after_the_grace(db, office, counte
     assert counter(db, counters[1].id).state == COUNTER_OPEN
 
 
+def test_only_offices_with_a_terminal_at_work_are_looked_at_for_silence(
+    db, office, counters, clock, users
+):
+    def offices():
+        with db.read() as session:
+            return ops.offices_with_terminals(session)
+
+    # Keypad-worked counters (the demo's) have no terminal to fall silent.
+    assert offices() == []
+    run(db, clock, ops.open_counter, counters[0].id, actor=LAN)
+    assert offices() == [office.id]
+    clock.advance(10 * 60)
+    assert db.write(lambda s: ops.free_silent_counters(s, office.id, clock())) == 1
+    assert offices() == []
+
+
 def test_a_counter_paused_by_its_silent_terminal_is_no_capacity(db, office, counters, clock, users):
     for each in counters[1:]:
         run(db, clock, ops.pause_counter, each.id)
