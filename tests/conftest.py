@@ -10,6 +10,7 @@ import os
 import secrets
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,6 +54,34 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
 
 
+def skip_without(*services: str) -> None:
+    """Skip the test, with the reason, when a server it needs is not set."""
+    settings = {"postgresql": ("PostgreSQL", POSTGRES_URL), "redis": ("Redis", REDIS_URL)}
+    for service in services:
+        name, url = settings[service]
+        if not url:
+            variable = (
+                "LUOT_TEST_POSTGRES_URL" if service == "postgresql" else "LUOT_TEST_REDIS_URL"
+            )
+            pytest.skip(f"{name} not configured: set {variable} (.ci/run does)")
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A fresh schema of the test PostgreSQL server, as a database URL;
+    dropped afterwards."""
+    schema = "t_" + secrets.token_hex(6)
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield _postgres_schema_url(schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
 @pytest.fixture(
     params=[
         "sqlite",
@@ -64,18 +93,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'luot.db'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set LUOT_TEST_POSTGRES_URL (.ci/run does)")
-    schema = "t_" + secrets.token_hex(6)
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield _postgres_schema_url(schema)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    skip_without("postgresql")
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture
@@ -364,3 +384,33 @@ def serious_violations(page: Any) -> list[dict[str, Any]]:
         for v in result
         if v["impact"] in ("serious", "critical")
     ]
+
+
+@contextmanager
+def linked_processes(
+    folder: Path, database_url: str, *, gunicorn: bool = False, **environment: str
+) -> Iterator[list[LiveServer]]:
+    """Two server processes of one installation: one database, one secret,
+    linked through Redis on a channel of their own (parallel runs never
+    hear each other); gunicorn with deploy/gunicorn.conf.py or server.py."""
+    environment = {
+        "DATABASE_URL": database_url,
+        "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
+        "LUOT_SOCKETIO_CHANNEL": f"luot-test-{secrets.token_hex(6)}",
+        "LUOT_SECRET_KEY": "shared-secret-of-both-processes",
+        **environment,
+    }
+    servers: list[LiveServer] = []
+    try:
+        for name in ("a", "b"):
+            (folder / name).mkdir()
+            server = LiveServer(folder / name, **environment)
+            if gunicorn:
+                server.serve_with_gunicorn()
+            server.database_url = database_url
+            server.start()
+            servers.append(server)
+        yield servers
+    finally:
+        for server in servers:
+            server.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections import Counter as Tally
 from concurrent.futures import ThreadPoolExecutor
@@ -10,9 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 import socketio
-from sqlalchemy import create_engine, text
 
-from tests.conftest import POSTGRES_URL, REDIS_URL, LiveServer
+from tests.conftest import LiveServer, linked_processes, postgres_schema, skip_without
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -21,39 +19,9 @@ TICKETS_PER_PROCESS = 40
 
 @pytest.fixture
 def two_processes(tmp_path):
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set LUOT_TEST_POSTGRES_URL (.ci/run does)")
-    if not REDIS_URL:
-        pytest.skip("Redis not configured: set LUOT_TEST_REDIS_URL (.ci/run does)")
-    schema = "t_" + secrets.token_hex(6)
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    # Each run its own Redis channel, so parallel runs never hear each other.
-    environment = {
-        "DATABASE_URL": url,
-        "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
-        "LUOT_SOCKETIO_CHANNEL": f"luot-test-{schema}",
-        "LUOT_SECRET_KEY": "shared-secret-of-both-processes",
-    }
-    servers = []
-    try:
-        for name in ("a", "b"):
-            folder = tmp_path / name
-            folder.mkdir()
-            server = LiveServer(folder, **environment)
-            server.database_url = url
-            server.start()
-            servers.append(server)
+    skip_without("postgresql", "redis")
+    with postgres_schema() as url, linked_processes(tmp_path, url) as servers:
         yield servers
-    finally:
-        for server in servers:
-            server.close()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def test_issuing_on_both_processes_gives_unique_numbers(two_processes):

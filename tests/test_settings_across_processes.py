@@ -3,7 +3,6 @@ another process keeps of the office, through the message queue (Redis)."""
 
 from __future__ import annotations
 
-import secrets
 import time
 
 import pytest
@@ -11,7 +10,7 @@ import requests
 from sqlalchemy import select
 
 from queueing.models import Service
-from tests.conftest import REDIS_URL, LiveServer
+from tests.conftest import LiveServer, linked_processes, skip_without
 from tests.manager.helpers import CSRF
 
 pytestmark = pytest.mark.redis
@@ -19,31 +18,12 @@ pytestmark = pytest.mark.redis
 
 @pytest.fixture
 def two_processes(tmp_path):
-    if not REDIS_URL:
-        pytest.skip("Redis not configured: set LUOT_TEST_REDIS_URL (.ci/run does)")
-    environment = {
-        # One SQLite file for both, as two processes of one small office.
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'luot.db'}",
-        "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
-        # Each run its own channel, so parallel runs never hear each other.
-        "LUOT_SOCKETIO_CHANNEL": f"luot-test-{secrets.token_hex(6)}",
-        "LUOT_SECRET_KEY": "shared-secret-of-both-processes",
-        # Long enough that only the message can explain a fresh read.
-        "LUOT_SETTINGS_CACHE_SECONDS": "600",
-    }
-    servers = []
-    try:
-        for name in ("a", "b"):
-            folder = tmp_path / name
-            folder.mkdir()
-            server = LiveServer(folder, **environment)
-            server.database_url = environment["DATABASE_URL"]
-            server.start()
-            servers.append(server)
+    skip_without("redis")
+    # One SQLite file for both, as two processes of one small office; the
+    # settings kept long enough that only the message can explain a fresh read.
+    url = f"sqlite:///{tmp_path / 'luot.db'}"
+    with linked_processes(tmp_path, url, LUOT_SETTINGS_CACHE_SECONDS="600") as servers:
         yield servers
-    finally:
-        for server in servers:
-            server.close()
 
 
 def form_token(browser: requests.Session, url: str) -> str:

@@ -17,7 +17,7 @@ import requests
 from flask_socketio import SocketIO
 
 from live import display_state_room
-from tests.conftest import REDIS_URL, LiveServer
+from tests.conftest import REDIS_URL, LiveServer, skip_without
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
@@ -48,8 +48,7 @@ class OtherProcess:
 
 @pytest.fixture
 def server_on_redis(tmp_path) -> Iterator[tuple[LiveServer, str]]:
-    if not REDIS_URL:
-        pytest.skip("Redis not configured: set LUOT_TEST_REDIS_URL (.ci/run does)")
+    skip_without("redis")
     # Its own channel, so that parallel runs never hear each other.
     channel = "luot-test-order-" + secrets.token_hex(4)
     server = LiveServer(tmp_path, SOCKETIO_MESSAGE_QUEUE=REDIS_URL, LUOT_SOCKETIO_CHANNEL=channel)

@@ -14,7 +14,6 @@ client came back by itself.
 from __future__ import annotations
 
 import gc
-import secrets
 import threading
 import time
 import uuid
@@ -24,10 +23,10 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from queueing.models import Counter, CounterService, Event, Service, Ticket
-from tests.conftest import POSTGRES_URL, REDIS_URL, LiveServer
+from tests.conftest import LiveServer, linked_processes, postgres_schema, skip_without
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -41,39 +40,9 @@ RETRIED_ERRORS = ("database_busy",)
 
 @pytest.fixture
 def two_gunicorns(tmp_path):
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set LUOT_TEST_POSTGRES_URL (.ci/run does)")
-    if not REDIS_URL:
-        pytest.skip("Redis not configured: set LUOT_TEST_REDIS_URL (.ci/run does)")
-    schema = "t_" + secrets.token_hex(6)
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    environment = {
-        "DATABASE_URL": url,
-        "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
-        "LUOT_SOCKETIO_CHANNEL": f"luot-test-{schema}",
-        "LUOT_SECRET_KEY": "shared-secret-of-both-processes",
-    }
-    servers = []
-    try:
-        for name in ("a", "b"):
-            folder = tmp_path / name
-            folder.mkdir()
-            server = LiveServer(folder, **environment)
-            server.serve_with_gunicorn()
-            server.database_url = url
-            server.start()
-            servers.append(server)
+    skip_without("postgresql", "redis")
+    with postgres_schema() as url, linked_processes(tmp_path, url, gunicorn=True) as servers:
         yield servers
-    finally:
-        for server in servers:
-            server.close()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 class Client:
