@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from queueing.models import Service
 from tests.conftest import LiveServer, linked_processes, skip_without
-from tests.manager.helpers import CSRF
+from tests.manager.helpers import CSRF, service_form
 
 pytestmark = pytest.mark.redis
 
@@ -53,28 +53,9 @@ def rename_service(server: LiveServer, code: str, name: str) -> None:
     assert answer.status_code == 302, answer.text[:500]
     edit = server.url(f"/admin/services/{service.id}")
     fields = {
+        **service_form(service),
         "csrf_token": form_token(browser, edit),
-        "code": service.code,
         "name": name,
-        "name_en": service.name_en,
-        "prefix": service.prefix,
-        "number_start": service.number_start,
-        "number_end": service.number_end,
-        "is_number_wrapping": "y",
-        "daily_cap": "",
-        "issue_from": service.issue_from or "",
-        "issue_until": service.issue_until or "",
-        "target_wait_minutes": service.target_wait_minutes,
-        "description": service.description,
-        "description_en": service.description_en,
-        "documents": service.documents,
-        "documents_en": service.documents_en,
-        "group_name": service.group_name,
-        "group_name_en": service.group_name_en,
-        "sort_order": service.sort_order,
-        "is_active": "y",
-        "slot_minutes": service.slot_minutes,
-        "slot_capacity": service.slot_capacity,
     }
     saved = browser.post(edit, data=fields, allow_redirects=False, timeout=10)
     assert saved.status_code == 302, saved.text[:500]

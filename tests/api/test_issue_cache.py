@@ -13,7 +13,7 @@ from queueing.demo import DEMO_OFFICE_CODE
 from queueing.models import Event, Office, Service
 from queueing.operations import Actor
 from tests.conftest import make_app
-from tests.manager.helpers import csrf_token, log_in, make_user
+from tests.manager.helpers import csrf_token, log_in, make_user, service_form
 from tests.offices import add_office
 from web.context import write
 from web.office_cache import forget_on_settings_change, office_cache_of
@@ -41,29 +41,7 @@ def admin_saves_service(client, app_db, clock, code, **changes):
     service = service_row(app_db, code)
     log_in(client, make_user(app_db, "admin", clock, username="admin1"))
     path = f"/admin/services/{service.id}"
-    fields = {
-        "code": service.code,
-        "name": service.name,
-        "name_en": service.name_en,
-        "prefix": service.prefix,
-        "number_start": str(service.number_start),
-        "number_end": str(service.number_end),
-        "is_number_wrapping": "y",
-        "daily_cap": "",
-        "issue_from": "",
-        "issue_until": "",
-        "target_wait_minutes": str(service.target_wait_minutes),
-        "description": service.description,
-        "description_en": service.description_en,
-        "documents": service.documents,
-        "documents_en": service.documents_en,
-        "group_name": service.group_name,
-        "group_name_en": service.group_name_en,
-        "sort_order": str(service.sort_order),
-        "is_active": "y",
-        "slot_minutes": str(service.slot_minutes),
-        "slot_capacity": str(service.slot_capacity),
-    }
+    fields = service_form(service)
     fields.update(changes)
     fields = {name: value for name, value in fields.items() if value is not None}
     response = client.post(path, data={**fields, "csrf_token": csrf_token(client, path)})

@@ -66,3 +66,32 @@ def session_csrf(app: Any, client: Any) -> str:
     with client.session_transaction() as session:
         session["csrf_token"] = raw
     return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+def service_form(service: Any) -> dict[str, str]:
+    """The fields of a service's form in the admin screens as it stands, as
+    a browser posts them (a box ticked is "y", one left empty is absent)."""
+    fields = {
+        "code": service.code,
+        "name": service.name,
+        "name_en": service.name_en,
+        "prefix": service.prefix,
+        "number_start": service.number_start,
+        "number_end": service.number_end,
+        "is_number_wrapping": "y" if service.is_number_wrapping else None,
+        "daily_cap": service.daily_cap,
+        "issue_from": service.issue_from,
+        "issue_until": service.issue_until,
+        "target_wait_minutes": service.target_wait_minutes,
+        "description": service.description,
+        "description_en": service.description_en,
+        "documents": service.documents,
+        "documents_en": service.documents_en,
+        "group_name": service.group_name,
+        "group_name_en": service.group_name_en,
+        "sort_order": service.sort_order,
+        "is_active": "y" if service.is_active else None,
+        "slot_minutes": service.slot_minutes,
+        "slot_capacity": service.slot_capacity,
+    }
+    return {name: "" if value is None else str(value) for name, value in fields.items()}
