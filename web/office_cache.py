@@ -14,8 +14,9 @@ outside any server), nothing it keeps is older than
 ``LUOT_SETTINGS_CACHE_SECONDS``.
 
 **The line forecast** (:class:`queueing.line.Projection`) is kept with the
-id of the newest event it has seen. Every change of a line records an
-event, so a ticket issued when the newest event before its own is that one
+id of the office's newest event it has seen. Every change of a line records
+an event, so a ticket issued when the office's newest event before its own
+is that one
 joins the kept forecast (a few turns of the counters) instead of reading and
 running the whole line again; any other change, another process's too, is
 seen as a newer event and the line is read again. A forecast is run from
