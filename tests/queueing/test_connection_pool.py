@@ -9,14 +9,18 @@ from queueing.database import Database, DatabaseBusy
 from queueing.models import Base, Office
 from tests.conftest import MORNING
 
+#: The pool settings are PostgreSQL's (SQLite keeps its own pool sizes).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
+]
+
 #: Seconds a request waits for a connection in these tests.
 POOL_TIMEOUT_S = 0.2
 
 
 @pytest.fixture
 def one_connection(database_url):
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite keeps its own pool sizes; the pool settings are PostgreSQL's")
     database = Database(database_url, pool_size=1, max_overflow=0, pool_timeout_s=POOL_TIMEOUT_S)
     Base.metadata.create_all(database.engine)
     yield database
