@@ -56,13 +56,13 @@ def _postgres_schema_url(schema: str) -> str:
 
 def skip_without(*services: str) -> None:
     """Skip the test, with the reason, when a server it needs is not set."""
-    settings = {"postgresql": ("PostgreSQL", POSTGRES_URL), "redis": ("Redis", REDIS_URL)}
+    settings = {
+        "postgresql": ("PostgreSQL", "LUOT_TEST_POSTGRES_URL", POSTGRES_URL),
+        "redis": ("Redis", "LUOT_TEST_REDIS_URL", REDIS_URL),
+    }
     for service in services:
-        name, url = settings[service]
+        name, variable, url = settings[service]
         if not url:
-            variable = (
-                "LUOT_TEST_POSTGRES_URL" if service == "postgresql" else "LUOT_TEST_REDIS_URL"
-            )
             pytest.skip(f"{name} not configured: set {variable} (.ci/run does)")
 
 
